@@ -4,5 +4,18 @@
 //! Nothing here knows about WebAssembly: user plugins are the traits of
 //! [`plugin`], which the sandbox crate implements for components.
 
+pub mod codecs;
+pub mod error;
 pub mod filters;
+mod parallel;
+pub mod params;
+pub mod pipeline;
 pub mod plugin;
+pub mod registry;
+pub mod schunk;
+
+pub use error::{Error, Result};
+pub use params::{CParams, DParams, SplitMode, Transform};
+pub use registry::Registry;
+pub use schunk::SChunk;
+pub use sandpress_format as format;

@@ -1,0 +1,322 @@
+//! Compressing one chunk.
+
+use rayon::prelude::*;
+use sandpress_format::{
+    ChunkHeader, HEADER_LEN, MAX_BUFFERSIZE, MIN_BUFFERSIZE, Special, Stream, ids, write_stream,
+};
+
+use super::resolve::{self, CodecRef, FilterRef, Site};
+use super::scratch::{Cur, Scratch, current, step, with_scratch};
+use crate::error::{Error, Result};
+use crate::filters;
+use crate::parallel;
+use crate::params::CParams;
+use crate::plugin::{BlockInfo, PluginKind};
+use crate::registry::Registry;
+
+/// Everything a block needs, shared by the workers.
+struct Job<'a> {
+    data: &'a [u8],
+    /// The first block as the filters see it (prefilter applied): delta's reference.
+    dref: std::borrow::Cow<'a, [u8]>,
+    cp: &'a CParams,
+    codec: CodecRef,
+    filters: Vec<FilterRef>,
+    blocksize: usize,
+    split: bool,
+    chunk: u64,
+}
+
+fn check_params(cp: &CParams, nbytes: usize) -> Result<()> {
+    if cp.typesize == 0 {
+        return Err(Error::InvalidParam {
+            name: "typesize",
+            reason: "must be 1-255".into(),
+        });
+    }
+    if cp.clevel > 9 {
+        return Err(Error::InvalidParam {
+            name: "clevel",
+            reason: format!("{} is not in 0-9", cp.clevel),
+        });
+    }
+    if nbytes > MAX_BUFFERSIZE as usize {
+        return Err(Error::InvalidParam {
+            name: "chunk size",
+            reason: format!("{nbytes} bytes is over the {MAX_BUFFERSIZE}-byte chunk limit"),
+        });
+    }
+    Ok(())
+}
+
+/// Compresses `data` into one chunk in the Blosc2 format.
+///
+/// `chunk` is the chunk's index in its super-chunk, passed to plugins and
+/// named in errors. The codec and every filter must be built in or registered
+/// in `registry`.
+///
+/// ```
+/// use sandpress_core::{CParams, Registry, pipeline};
+/// let data: Vec<u8> = (0..4000u32).flat_map(|i| i.to_le_bytes()).collect();
+/// let cp = CParams { typesize: 4, ..CParams::default() };
+/// let chunk = pipeline::compress_chunk(&data, &cp, &Registry::new(), 0).unwrap();
+/// assert!(chunk.len() < data.len());
+/// let mut out = vec![0; data.len()];
+/// pipeline::decompress_chunk(&chunk, &Default::default(), &Registry::new(), 0, &mut out).unwrap();
+/// assert_eq!(out, data);
+/// ```
+pub fn compress_chunk(
+    data: &[u8],
+    cp: &CParams,
+    registry: &Registry,
+    chunk: u64,
+) -> Result<Vec<u8>> {
+    check_params(cp, data.len())?;
+    let codec = resolve::codec(cp.codec, registry, true)?;
+    let filters = resolve::filters(&cp.filters, &cp.filters_meta, registry)?;
+    let blocksize = cp.effective_blocksize(data.len());
+    let split = cp.splits(blocksize);
+    let mut job = Job {
+        data,
+        dref: std::borrow::Cow::Borrowed(&data[..blocksize.min(data.len())]),
+        cp,
+        codec,
+        filters,
+        blocksize,
+        split,
+        chunk,
+    };
+    let mut header = ChunkHeader::new(cp.codec, cp.typesize, data.len() as u32, blocksize as u32);
+    header.codec_meta = cp.codec_meta;
+    header.set_filters(cp.filters, cp.filters_meta);
+    header.set_dont_split(!split);
+
+    if cp.clevel == 0 || data.len() < MIN_BUFFERSIZE {
+        return raw_chunk(&job, header);
+    }
+    if cp.prefilter.is_some() && job.filters.iter().any(|f| matches!(f, FilterRef::Delta)) {
+        let mut first = vec![0; job.dref.len()];
+        job.prefilter(0, &job.dref, &mut first)?;
+        job.dref = std::borrow::Cow::Owned(first);
+    }
+    let nblocks = data.len().div_ceil(blocksize);
+    let blocks: Vec<Vec<u8>> = parallel::run(cp.nthreads, || {
+        let one = |j: usize| with_scratch(|s| job.compress_block(j, s));
+        if cp.nthreads > 1 && nblocks > 1 {
+            (0..nblocks)
+                .into_par_iter()
+                .map(one)
+                .collect::<Result<Vec<_>>>()
+        } else {
+            (0..nblocks).map(one).collect::<Result<Vec<_>>>()
+        }
+    })?;
+
+    let body: usize = blocks.iter().map(Vec::len).sum();
+    let bstarts_end = HEADER_LEN + 4 * nblocks;
+    if bstarts_end + body >= HEADER_LEN + data.len() {
+        return raw_chunk(&job, header);
+    }
+    if blocks.iter().all(|b| all_zero_streams(b)) {
+        header.set_special(Special::Zeros);
+        header.cbytes = HEADER_LEN as u32;
+        return Ok(header.to_bytes().to_vec());
+    }
+    header.cbytes = (bstarts_end + body) as u32;
+    let mut out = Vec::with_capacity(bstarts_end + body);
+    out.extend_from_slice(&header.to_bytes());
+    let mut start = bstarts_end;
+    for b in &blocks {
+        out.extend_from_slice(&(start as u32).to_le_bytes());
+        start += b.len();
+    }
+    for b in &blocks {
+        out.extend_from_slice(b);
+    }
+    Ok(out)
+}
+
+/// Whether a block's bytes are only zero-size streams (all zeros).
+fn all_zero_streams(block: &[u8]) -> bool {
+    block.chunks(4).all(|c| c == [0, 0, 0, 0])
+}
+
+/// A memcpyed chunk: the header, then each block raw (after the prefilter, if any).
+fn raw_chunk(job: &Job<'_>, mut header: ChunkHeader) -> Result<Vec<u8>> {
+    header.set_memcpyed(true);
+    header.set_dont_split(false);
+    header.flags &= 0x0f;
+    header.flags |= ids::codec_format(job.cp.codec) << 5;
+    header.cbytes = (HEADER_LEN + job.data.len()) as u32;
+    let mut out = header.to_bytes().to_vec();
+    match &job.cp.prefilter {
+        None => out.extend_from_slice(job.data),
+        Some(_) => {
+            out.resize(HEADER_LEN + job.data.len(), 0);
+            let body = &mut out[HEADER_LEN..];
+            for (j, dst) in body.chunks_mut(job.blocksize.max(1)).enumerate() {
+                let src = &job.data[j * job.blocksize..j * job.blocksize + dst.len()];
+                job.prefilter(j, src, dst)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Job<'_> {
+    fn site(&self, block: usize) -> Site {
+        Site {
+            chunk: self.chunk,
+            block: block as u32,
+        }
+    }
+
+    fn info(&self, block: usize, offset: usize, len: usize) -> BlockInfo {
+        BlockInfo {
+            typesize: u32::from(self.cp.typesize),
+            blocksize: len as u32,
+            chunk_index: self.chunk,
+            block_index: block as u32,
+            offset: offset as u32,
+        }
+    }
+
+    fn prefilter(&self, j: usize, src: &[u8], dst: &mut [u8]) -> Result<()> {
+        let Some(t) = &self.cp.prefilter else {
+            dst.copy_from_slice(src);
+            return Ok(());
+        };
+        let info = self.info(j, j * self.blocksize, src.len());
+        t.plugin
+            .apply(src, t.meta, &info, dst)
+            .map_err(|e| self.site(j).plugin(PluginKind::Prefilter, 0, e))
+    }
+
+    /// Runs block `j` through the prefilter, filters and codec; returns its streams.
+    fn compress_block(&self, j: usize, s: &mut Scratch) -> Result<Vec<u8>> {
+        let offset = j * self.blocksize;
+        let n = self.blocksize.min(self.data.len() - offset);
+        let src = &self.data[offset..offset + n];
+        s.reserve(n);
+        let mut cur = Cur::Input;
+        if self.cp.prefilter.is_some() {
+            let (input, output, next) = step(cur, src, s, n);
+            self.prefilter(j, input, output)?;
+            cur = next;
+        }
+        for f in &self.filters {
+            cur = self.forward(f, j, offset, src, cur, s, n)?;
+        }
+        let leftover = n < self.blocksize;
+        let nstreams = if self.split && !leftover {
+            usize::from(self.cp.typesize)
+        } else {
+            1
+        };
+        let neblock = n / nstreams;
+        let mut out = Vec::with_capacity(n / 4 + 16);
+        let mut codec_buf = std::mem::take(&mut s.codec);
+        let block = current(cur, src, s, n);
+        let result = (|| {
+            for k in 0..nstreams {
+                let stream = &block[k * neblock..(k + 1) * neblock];
+                self.encode_stream(j, offset + k * neblock, stream, &mut codec_buf, &mut out)?;
+            }
+            Ok(out)
+        })();
+        s.codec = codec_buf;
+        result
+    }
+
+    /// Applies one filter's forward direction; returns where the result is.
+    #[allow(clippy::too_many_arguments)]
+    fn forward(
+        &self,
+        f: &FilterRef,
+        j: usize,
+        offset: usize,
+        src: &[u8],
+        cur: Cur,
+        s: &mut Scratch,
+        n: usize,
+    ) -> Result<Cur> {
+        let rounds = match f {
+            FilterRef::Shuffle { rounds } => usize::from(*rounds) + 1,
+            _ => 1,
+        };
+        let mut cur = cur;
+        for _ in 0..rounds {
+            let (input, output, next) = step(cur, src, s, n);
+            self.forward_once(f, j, offset, input, output)?;
+            cur = next;
+        }
+        Ok(cur)
+    }
+
+    fn forward_once(
+        &self,
+        f: &FilterRef,
+        j: usize,
+        offset: usize,
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<()> {
+        let ts = usize::from(self.cp.typesize);
+        match f {
+            FilterRef::Shuffle { .. } => filters::shuffle(ts, input, output),
+            FilterRef::BitShuffle => filters::bitshuffle(ts, input, output),
+            // The first block is its own reference; the others refer to it.
+            FilterRef::Delta if offset == 0 => filters::delta_encode(input, 0, ts, input, output),
+            FilterRef::Delta => filters::delta_encode(&self.dref, offset, ts, input, output),
+            FilterRef::TruncPrec { bits } => filters::trunc_prec(*bits, ts, input, output)
+                .map_err(|e| self.site(j).builtin("trunc_prec", e.to_string()))?,
+            FilterRef::User { plugin, meta } => {
+                let info = self.info(j, offset, input.len());
+                plugin
+                    .forward(input, *meta, &info, output)
+                    .map_err(|e| self.site(j).plugin(PluginKind::Filter, plugin.meta().id, e))?
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one stream: a run, the codec's output, or the raw bytes.
+    fn encode_stream(
+        &self,
+        j: usize,
+        offset: usize,
+        stream: &[u8],
+        buf: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        if let Some(&first) = stream.first() {
+            if stream.iter().all(|&b| b == first) {
+                write_stream(
+                    out,
+                    if first == 0 {
+                        Stream::Zeros
+                    } else {
+                        Stream::Run(first)
+                    },
+                );
+                return Ok(());
+            }
+        }
+        let compressed = match &self.codec {
+            CodecRef::Builtin(id) => crate::codecs::compress(*id, self.cp.clevel, stream, buf)
+                .map_err(|m| self.site(j).builtin(ids::codec_name(*id), m))?,
+            CodecRef::User(plugin) => {
+                let info = self.info(j, offset, stream.len());
+                plugin
+                    .encode(stream, self.cp.codec_meta, &info, buf)
+                    .map_err(|e| self.site(j).plugin(PluginKind::Codec, plugin.meta().id, e))?
+            }
+        };
+        if compressed && !buf.is_empty() && buf.len() < stream.len() {
+            write_stream(out, Stream::Compressed(buf));
+        } else {
+            write_stream(out, Stream::Raw(stream));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,273 @@
+//! Decompressing one chunk.
+
+use rayon::prelude::*;
+use sandpress_format::{BlockData, ChunkView, FormatError, Special, Stream};
+
+use super::resolve::{self, CodecRef, FilterRef, Site};
+use super::scratch::{Cur, Scratch, current, step, with_scratch};
+use crate::error::{Error, Result};
+use crate::filters;
+use crate::parallel;
+use crate::params::{DParams, Transform};
+use crate::plugin::{BlockInfo, PluginKind};
+use crate::registry::Registry;
+
+/// The uncompressed size a chunk declares, after checking its header.
+pub fn decompressed_len(chunk: &[u8]) -> Result<usize, FormatError> {
+    Ok(ChunkView::parse(chunk)?.header().nbytes as usize)
+}
+
+/// One backward step of the pipeline.
+#[derive(Clone, Copy)]
+enum Step<'f> {
+    Filter(&'f FilterRef),
+    Postfilter(&'f Transform),
+}
+
+struct Job<'a> {
+    view: ChunkView<'a>,
+    codec: Option<CodecRef>,
+    filters: Vec<FilterRef>,
+    postfilter: Option<&'a Transform>,
+    chunk: u64,
+}
+
+/// Decompresses `chunk` into `out`, which must be exactly as long as the
+/// chunk's uncompressed size.
+///
+/// `chunk` is named in errors and passed to plugins as the chunk index. The
+/// chunk's codec and filters must be built in or registered in `registry`.
+pub fn decompress_chunk(
+    chunk: &[u8],
+    dp: &DParams,
+    registry: &Registry,
+    index: u64,
+    out: &mut [u8],
+) -> Result<()> {
+    let view = ChunkView::parse(chunk).map_err(|source| Error::Format {
+        chunk: index,
+        source,
+    })?;
+    let h = view.header().clone();
+    let nbytes = h.nbytes as usize;
+    if out.len() != nbytes {
+        return Err(Error::BufferSize {
+            expected: nbytes,
+            found: out.len(),
+        });
+    }
+    if nbytes == 0 {
+        return Ok(());
+    }
+    let coded = h.special() == Special::None && !h.memcpyed();
+    let codec = if coded {
+        Some(resolve::codec(h.codec(), registry, false)?)
+    } else {
+        None
+    };
+    let filters = if coded {
+        resolve::filters(&h.filters, &h.filters_meta, registry)?
+            .into_iter()
+            .filter(|f| !matches!(f, FilterRef::TruncPrec { .. }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let job = Job {
+        view,
+        codec,
+        filters,
+        postfilter: dp.postfilter.as_ref(),
+        chunk: index,
+    };
+    let bs = h.blocksize as usize;
+    let has_delta = job.filters.iter().any(|f| matches!(f, FilterRef::Delta));
+    parallel::run(dp.nthreads, || {
+        // Delta decodes every block against the decoded first block: do it first.
+        let (first, rest, skip) = if has_delta {
+            let (first, rest) = out.split_at_mut(bs.min(nbytes));
+            with_scratch(|s| job.decode_block(0, &[], first, s))?;
+            (&*first, rest, 1)
+        } else {
+            (&[][..], &mut out[..], 0)
+        };
+        let one = |(j, dst): (usize, &mut [u8])| {
+            with_scratch(|s| job.decode_block(j + skip, first, dst, s))
+        };
+        if dp.nthreads > 1 && rest.len() > bs {
+            rest.par_chunks_mut(bs).enumerate().try_for_each(one)
+        } else {
+            rest.chunks_mut(bs).enumerate().try_for_each(one)
+        }
+    })
+}
+
+impl Job<'_> {
+    fn site(&self, block: usize) -> Site {
+        Site {
+            chunk: self.chunk,
+            block: block as u32,
+        }
+    }
+
+    fn info(&self, block: usize, offset: usize, len: usize) -> BlockInfo {
+        BlockInfo {
+            typesize: u32::from(self.view.header().typesize),
+            blocksize: len as u32,
+            chunk_index: self.chunk,
+            block_index: block as u32,
+            offset: offset as u32,
+        }
+    }
+
+    fn steps(&self) -> impl Iterator<Item = Step<'_>> {
+        self.filters
+            .iter()
+            .rev()
+            .flat_map(|f| {
+                let rounds = match f {
+                    FilterRef::Shuffle { rounds } => usize::from(*rounds) + 1,
+                    _ => 1,
+                };
+                std::iter::repeat_n(Step::Filter(f), rounds)
+            })
+            .chain(self.postfilter.map(Step::Postfilter))
+    }
+
+    /// Decodes block `j` into `dst`; `dref` is the decoded first block (for delta).
+    fn decode_block(&self, j: usize, dref: &[u8], dst: &mut [u8], s: &mut Scratch) -> Result<()> {
+        let n = dst.len();
+        let offset = j * self.view.header().blocksize as usize;
+        let nsteps = self.steps().count();
+        if nsteps == 0 {
+            return self.decode_source(j, dst);
+        }
+        s.reserve(n);
+        self.decode_source(j, &mut s.a[..n])?;
+        let mut cur = Cur::A;
+        for (i, st) in self.steps().enumerate() {
+            if i + 1 == nsteps {
+                let input = current(cur, &[], s, n);
+                self.backward(&st, j, offset, dref, input, dst)?;
+            } else {
+                let (input, output, next) = step(cur, &[], s, n);
+                self.backward(&st, j, offset, dref, input, output)?;
+                cur = next;
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        st: &Step<'_>,
+        j: usize,
+        offset: usize,
+        dref: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<()> {
+        let ts = usize::from(self.view.header().typesize);
+        match st {
+            Step::Filter(FilterRef::Shuffle { .. }) => filters::unshuffle(ts, input, output),
+            Step::Filter(FilterRef::BitShuffle) if self.view.header().version <= 2 => {
+                filters::bitunshuffle_format2(ts, input, output)
+            }
+            Step::Filter(FilterRef::BitShuffle) => filters::bitunshuffle(ts, input, output),
+            Step::Filter(FilterRef::Delta) => {
+                output.copy_from_slice(input);
+                filters::delta_decode(dref, offset, ts, output);
+            }
+            Step::Filter(FilterRef::TruncPrec { .. }) => output.copy_from_slice(input),
+            Step::Filter(FilterRef::User { plugin, meta }) => {
+                let info = self.info(j, offset, input.len());
+                plugin
+                    .backward(input, *meta, &info, output)
+                    .map_err(|e| self.site(j).plugin(PluginKind::Filter, plugin.meta().id, e))?;
+            }
+            Step::Postfilter(t) => {
+                let info = self.info(j, offset, input.len());
+                t.plugin
+                    .apply(input, t.meta, &info, output)
+                    .map_err(|e| self.site(j).plugin(PluginKind::Postfilter, 0, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills `dst` with block `j` as stored: raw, special, or decoded streams.
+    fn decode_source(&self, j: usize, dst: &mut [u8]) -> Result<()> {
+        let fmt = |source| Error::Format {
+            chunk: self.chunk,
+            source,
+        };
+        match self.view.block(j).map_err(fmt)? {
+            BlockData::Raw(raw) => dst.copy_from_slice(raw),
+            BlockData::Special(special) => self.fill_special(j, special, dst)?,
+            BlockData::Streams(streams) => {
+                let neblock = streams.stream_len();
+                let offset = j * self.view.header().blocksize as usize;
+                for (k, (stream, out)) in streams.zip(dst.chunks_mut(neblock.max(1))).enumerate() {
+                    match stream.map_err(fmt)? {
+                        Stream::Zeros => out.fill(0),
+                        Stream::Run(v) => out.fill(v),
+                        Stream::Raw(raw) => out.copy_from_slice(raw),
+                        Stream::Compressed(bytes) => {
+                            self.decode_stream(j, offset + k * neblock, bytes, out)?
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_stream(&self, j: usize, offset: usize, bytes: &[u8], out: &mut [u8]) -> Result<()> {
+        match &self.codec {
+            Some(CodecRef::Builtin(id)) => {
+                crate::codecs::decompress(*id, bytes, out).map_err(|m| {
+                    self.site(j)
+                        .builtin(sandpress_format::ids::codec_name(*id), m)
+                })
+            }
+            Some(CodecRef::User(plugin)) => {
+                let info = self.info(j, offset, out.len());
+                plugin
+                    .decode(bytes, self.view.header().codec_meta, &info, out)
+                    .map_err(|e| self.site(j).plugin(PluginKind::Codec, plugin.meta().id, e))
+            }
+            None => Err(self
+                .site(j)
+                .builtin("codec", "stream in a chunk without a codec")),
+        }
+    }
+
+    fn fill_special(&self, j: usize, special: Special, dst: &mut [u8]) -> Result<()> {
+        let ts = usize::from(self.view.header().typesize);
+        match special {
+            Special::None | Special::Zeros | Special::Uninit => dst.fill(0),
+            Special::Value => {
+                let value = self.view.special_value().unwrap_or(&[]);
+                for item in dst.chunks_mut(ts) {
+                    item.copy_from_slice(&value[..item.len()]);
+                }
+            }
+            Special::Nans => {
+                let nan: &[u8] = match ts {
+                    4 => &[0x00, 0x00, 0xc0, 0x7f],
+                    8 => &[0, 0, 0, 0, 0, 0, 0xf8, 0x7f],
+                    _ => {
+                        return Err(self
+                            .site(j)
+                            .builtin("nan chunk", format!("typesize {ts} is not a float size")));
+                    }
+                };
+                for item in dst.chunks_mut(ts) {
+                    item.copy_from_slice(&nan[..item.len()]);
+                }
+            }
+        }
+        Ok(())
+    }
+}

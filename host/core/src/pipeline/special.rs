@@ -1,0 +1,60 @@
+//! Chunks described by their header alone: zeros, NaNs, a repeated value,
+//! uninitialized.
+
+use sandpress_format::{ChunkHeader, HEADER_LEN, MAX_BLOCKSIZE, Special, ids};
+
+use crate::error::{Error, Result};
+
+/// A special chunk of `nbytes` (a multiple of `typesize`).
+///
+/// `value` is the repeated item for [`Special::Value`] (exactly `typesize`
+/// bytes) and ignored otherwise.
+///
+/// ```
+/// use sandpress_core::pipeline::{decompress_chunk, special_chunk};
+/// use sandpress_format::Special;
+/// let chunk = special_chunk(Special::Value, 4, 40, &7u32.to_le_bytes()).unwrap();
+/// assert_eq!(chunk.len(), 36);
+/// let mut out = vec![0; 40];
+/// decompress_chunk(&chunk, &Default::default(), &Default::default(), 0, &mut out).unwrap();
+/// assert_eq!(&out[36..], &7u32.to_le_bytes());
+/// ```
+pub fn special_chunk(
+    special: Special,
+    typesize: u8,
+    nbytes: usize,
+    value: &[u8],
+) -> Result<Vec<u8>> {
+    let invalid = |name, reason: String| Err(Error::InvalidParam { name, reason });
+    if typesize == 0 {
+        return invalid("typesize", "must be 1-255".into());
+    }
+    if nbytes % usize::from(typesize) != 0 || nbytes > sandpress_format::MAX_BUFFERSIZE as usize {
+        return invalid(
+            "nbytes",
+            format!("{nbytes} is not a multiple of typesize {typesize} under 2 GB"),
+        );
+    }
+    if special == Special::None {
+        return invalid("special", "a special chunk needs a special kind".into());
+    }
+    if special == Special::Value && value.len() != usize::from(typesize) {
+        return invalid(
+            "value",
+            format!("{} bytes where typesize is {typesize}", value.len()),
+        );
+    }
+    let blocksize = nbytes.clamp(1, MAX_BLOCKSIZE as usize);
+    let mut h = ChunkHeader::new(ids::ZSTD, typesize, nbytes as u32, blocksize as u32);
+    h.set_special(special);
+    let mut out = Vec::with_capacity(HEADER_LEN + value.len());
+    if special == Special::Value {
+        h.cbytes = (HEADER_LEN + value.len()) as u32;
+        out.extend_from_slice(&h.to_bytes());
+        out.extend_from_slice(value);
+    } else {
+        h.cbytes = HEADER_LEN as u32;
+        out.extend_from_slice(&h.to_bytes());
+    }
+    Ok(out)
+}

@@ -1,0 +1,156 @@
+//! Round trips of the built-in pipeline, and malformed chunks.
+
+use proptest::prelude::*;
+use sandpress_format::{Special, ids};
+
+use super::*;
+use crate::{CParams, DParams, Error, Registry, SplitMode};
+
+fn data(len: usize, seed: u64) -> Vec<u8> {
+    // A random walk of small steps: compressible, not trivial.
+    let mut x = seed;
+    let mut v = 0u8;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            v = v.wrapping_add((x >> 61) as u8);
+            v
+        })
+        .collect()
+}
+
+fn round_trip(input: &[u8], cp: &CParams) -> Vec<u8> {
+    let chunk = compress_chunk(input, cp, &Registry::new(), 3).unwrap();
+    assert_eq!(decompressed_len(&chunk).unwrap(), input.len());
+    let mut out = vec![0xAA; input.len()];
+    decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 3, &mut out).unwrap();
+    out
+}
+
+fn filter_sets() -> Vec<[u8; 6]> {
+    vec![
+        [0; 6],
+        [0, 0, 0, 0, 0, ids::SHUFFLE],
+        [0, 0, 0, 0, 0, ids::BITSHUFFLE],
+        [0, 0, 0, 0, ids::DELTA, ids::SHUFFLE],
+        [ids::DELTA, 0, 0, 0, 0, 0],
+        [ids::SHUFFLE, ids::BITSHUFFLE, 0, 0, 0, 0],
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn builtins_round_trip(
+        len in prop_oneof![Just(0usize), Just(1), 2usize..100, (1usize..8).prop_map(|k| k * 512), 1000usize..5000],
+        typesize in 1u8..=16,
+        codec in prop_oneof![Just(ids::ZSTD), Just(ids::LZ4)],
+        clevel in 0u8..=9,
+        filters in prop::sample::select(filter_sets()),
+        split in prop_oneof![Just(SplitMode::Always), Just(SplitMode::Never), Just(SplitMode::Auto)],
+        blocksize in prop_oneof![Just(0usize), Just(512), Just(1000)],
+        seed in any::<u64>(),
+    ) {
+        let input = data(len, seed);
+        let cp = CParams { codec, clevel, typesize, filters, splitmode: split, blocksize, ..CParams::default() };
+        prop_assert_eq!(round_trip(&input, &cp), input);
+    }
+
+    #[test]
+    fn malformed_chunks_never_panic(seed in any::<u64>(), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6)) {
+        let input = data(3000, seed);
+        let cp = CParams { typesize: 4, blocksize: 512, ..CParams::default() };
+        let mut chunk = compress_chunk(&input, &cp, &Registry::new(), 0).unwrap();
+        for (i, b) in flips {
+            let i = i.index(chunk.len());
+            chunk[i] = b;
+        }
+        let mut out = vec![0; input.len()];
+        // Any result but a panic is fine: corrupt data may even decode.
+        let _ = decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out);
+        let _ = decompressed_len(&chunk[..chunk.len() / 2]);
+    }
+}
+
+#[test]
+fn threads_give_identical_bytes() {
+    let input = data(1 << 20, 7);
+    for codec in [ids::ZSTD, ids::LZ4] {
+        let cp1 = CParams { codec, typesize: 4, blocksize: 32 << 10, ..CParams::default() };
+        let cp2 = CParams { nthreads: 2, ..cp1.clone() };
+        let a = compress_chunk(&input, &cp1, &Registry::new(), 0).unwrap();
+        let b = compress_chunk(&input, &cp2, &Registry::new(), 0).unwrap();
+        assert_eq!(a, b);
+        let mut out = vec![0; input.len()];
+        let dp = DParams { nthreads: 2, ..DParams::default() };
+        decompress_chunk(&b, &dp, &Registry::new(), 0, &mut out).unwrap();
+        assert_eq!(out, input);
+    }
+}
+
+#[test]
+fn trunc_prec_keeps_leading_bits() {
+    let input: Vec<u8> = (0..1000).flat_map(|i| (i as f32 * 1.1).to_le_bytes()).collect();
+    let mut filters = [0; 6];
+    filters[0] = ids::TRUNC_PREC;
+    let mut meta = [0; 6];
+    meta[0] = 10;
+    let cp = CParams { typesize: 4, filters, filters_meta: meta, ..CParams::default() };
+    let out = round_trip(&input, &cp);
+    for (a, b) in input.chunks(4).zip(out.chunks(4)) {
+        let a = f32::from_le_bytes(a.try_into().unwrap());
+        let b = f32::from_le_bytes(b.try_into().unwrap());
+        assert!((a - b).abs() <= a.abs() / 512.0, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn zeros_become_a_special_chunk() {
+    let cp = CParams { typesize: 4, ..CParams::default() };
+    let chunk = compress_chunk(&vec![0; 4096], &cp, &Registry::new(), 0).unwrap();
+    assert_eq!(chunk.len(), 32);
+    assert_eq!(round_trip(&vec![0; 4096], &cp), vec![0; 4096]);
+}
+
+#[test]
+fn special_chunks_decode() {
+    for (special, value, expect) in [
+        (Special::Zeros, vec![], vec![0u8; 16]),
+        (Special::Uninit, vec![], vec![0u8; 16]),
+        (Special::Value, vec![1, 2, 3, 4], [1u8, 2, 3, 4].repeat(4)),
+        (Special::Nans, vec![], f32::NAN.to_le_bytes().repeat(4)),
+    ] {
+        let chunk = special_chunk(special, 4, 16, &value).unwrap();
+        let mut out = vec![9; 16];
+        decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap();
+        assert_eq!(out, expect, "{special:?}");
+    }
+    assert!(special_chunk(Special::Value, 4, 16, &[1]).is_err());
+    assert!(special_chunk(Special::Zeros, 4, 15, &[]).is_err());
+}
+
+#[test]
+fn refuses_unknown_ids_with_typed_errors() {
+    let input = data(1000, 1);
+    let cp = CParams { codec: 170, ..CParams::default() };
+    assert_eq!(
+        compress_chunk(&input, &cp, &Registry::new(), 0).unwrap_err(),
+        Error::UnknownCodec { id: 170, name: "user codec" }
+    );
+    let cp = CParams { filters: [0, 0, 0, 0, 0, 200], ..CParams::default() };
+    assert!(matches!(compress_chunk(&input, &cp, &Registry::new(), 0), Err(Error::UnknownFilter { id: 200, .. })));
+    let cp = CParams { codec: ids::BLOSCLZ, ..CParams::default() };
+    assert!(matches!(compress_chunk(&input, &cp, &Registry::new(), 0), Err(Error::UnknownCodec { id: 0, .. })));
+}
+
+#[test]
+fn wrong_output_size_is_refused() {
+    let input = data(1000, 1);
+    let chunk = compress_chunk(&input, &CParams::default(), &Registry::new(), 0).unwrap();
+    let mut out = vec![0; 999];
+    assert_eq!(
+        decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap_err(),
+        Error::BufferSize { expected: 1000, found: 999 }
+    );
+}
