@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use sandpress_format::{ChunkView, MAX_BUFFERSIZE};
 
 use crate::error::{Error, Result};
-use crate::params::{CParams, DParams};
 use crate::parallel;
+use crate::params::{CParams, DParams};
 use crate::pipeline::{compress_chunk, decompress_chunk};
 use crate::registry::Registry;
 
@@ -43,12 +43,19 @@ pub struct SChunk {
 
 impl SChunk {
     /// An empty super-chunk whose chunks hold `chunksize` bytes.
-    pub fn new(chunksize: usize, cparams: CParams, dparams: DParams, registry: Registry) -> Result<Self> {
+    pub fn new(
+        chunksize: usize,
+        cparams: CParams,
+        dparams: DParams,
+        registry: Registry,
+    ) -> Result<Self> {
         let ts = usize::from(cparams.typesize.max(1));
         if chunksize == 0 || chunksize % ts != 0 || chunksize > MAX_BUFFERSIZE as usize {
             return Err(Error::InvalidParam {
                 name: "chunksize",
-                reason: format!("{chunksize} must be a positive multiple of typesize {ts} under 2 GB"),
+                reason: format!(
+                    "{chunksize} must be a positive multiple of typesize {ts} under 2 GB"
+                ),
             });
         }
         Ok(SChunk {
@@ -134,7 +141,10 @@ impl SChunk {
 
     /// The compressed bytes of chunk `i`.
     pub fn chunk(&self, i: usize) -> Result<&[u8]> {
-        self.chunks.get(i).map(|c| &c[..]).ok_or(self.out_of_range(i))
+        self.chunks
+            .get(i)
+            .map(|c| &c[..])
+            .ok_or(self.out_of_range(i))
     }
 
     fn out_of_range(&self, i: usize) -> Error {
@@ -170,9 +180,17 @@ impl SChunk {
         let n = self.cparams.nthreads;
         parallel::run(n, || {
             if n > 1 && pieces.len() > 1 {
-                pieces.par_iter().enumerate().map(|(k, p)| self.make_chunk(p, first + k)).collect()
+                pieces
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, p)| self.make_chunk(p, first + k))
+                    .collect()
             } else {
-                pieces.iter().enumerate().map(|(k, p)| self.make_chunk(p, first + k)).collect()
+                pieces
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| self.make_chunk(p, first + k))
+                    .collect()
             }
         })
     }
@@ -193,7 +211,10 @@ impl SChunk {
         if h.typesize != self.cparams.typesize {
             return Err(Error::InvalidParam {
                 name: "chunk",
-                reason: format!("typesize {} in a super-chunk of typesize {}", h.typesize, self.cparams.typesize),
+                reason: format!(
+                    "typesize {} in a super-chunk of typesize {}",
+                    h.typesize, self.cparams.typesize
+                ),
             });
         }
         Ok(h.nbytes as usize)
@@ -231,7 +252,8 @@ impl SChunk {
             self.sizes[i] = len;
         }
         for (k, c) in new.into_iter().enumerate() {
-            self.sizes.push(rest.len().min((k + 1) * self.chunksize) - k * self.chunksize);
+            self.sizes
+                .push(rest.len().min((k + 1) * self.chunksize) - k * self.chunksize);
             self.chunks.push(c);
         }
         Ok(self.chunks.len())
@@ -286,11 +308,18 @@ impl SChunk {
 
     fn check_sizes(&self, sizes: &[usize]) -> Result<()> {
         let n = sizes.len();
-        match sizes.iter().take(n.saturating_sub(1)).position(|&s| s != self.chunksize) {
+        match sizes
+            .iter()
+            .take(n.saturating_sub(1))
+            .position(|&s| s != self.chunksize)
+        {
             None if sizes.last().is_none_or(|&s| s <= self.chunksize) => Ok(()),
             _ => Err(Error::InvalidParam {
                 name: "chunk",
-                reason: format!("every chunk but the last must hold {} bytes", self.chunksize),
+                reason: format!(
+                    "every chunk but the last must hold {} bytes",
+                    self.chunksize
+                ),
             }),
         }
     }
@@ -398,7 +427,11 @@ fn chunk_spans(bytes: Range<usize>, cs: usize) -> impl Iterator<Item = (usize, R
 }
 
 /// Splits `out` along the chunks that `bytes` touches.
-fn split_by_chunk(bytes: Range<usize>, cs: usize, mut out: &mut [u8]) -> Vec<(usize, Range<usize>, &mut [u8])> {
+fn split_by_chunk(
+    bytes: Range<usize>,
+    cs: usize,
+    mut out: &mut [u8],
+) -> Vec<(usize, Range<usize>, &mut [u8])> {
     let mut pieces = Vec::new();
     for (i, within) in chunk_spans(bytes, cs) {
         let (dst, rest) = out.split_at_mut(within.len());
@@ -407,3 +440,6 @@ fn split_by_chunk(bytes: Range<usize>, cs: usize, mut out: &mut [u8]) -> Vec<(us
     }
     pieces
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,217 @@
+//! Super-chunk behaviour: slices across chunk edges, edits, codec changes,
+//! and failures that leave everything as it was.
+
+use std::sync::Arc;
+
+use sandpress_format::ids;
+
+use super::SChunk;
+use crate::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
+use crate::{CParams, DParams, Error, Registry};
+
+fn ints(range: std::ops::Range<u32>) -> Vec<u8> {
+    range.flat_map(|i| i.to_le_bytes()).collect()
+}
+
+fn schunk(chunk_items: usize) -> SChunk {
+    let cp = CParams {
+        typesize: 4,
+        ..CParams::default()
+    };
+    SChunk::new(chunk_items * 4, cp, DParams::default(), Registry::new()).unwrap()
+}
+
+/// A codec that stores blocks reversed, and fails on a block starting with 0xEE.
+struct Reverse(PluginMeta);
+
+impl Reverse {
+    fn new(id: u8) -> Arc<Self> {
+        Arc::new(Reverse(PluginMeta {
+            id,
+            kind: PluginKind::Codec,
+            name: format!("reverse{id}"),
+            version: "1".into(),
+            sha256: [0; 32],
+        }))
+    }
+}
+
+impl CodecPlugin for Reverse {
+    fn meta(&self) -> &PluginMeta {
+        &self.0
+    }
+    fn encode(
+        &self,
+        input: &[u8],
+        _: u8,
+        _: &BlockInfo,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, PluginError> {
+        if input.first() == Some(&0xEE) {
+            return Err(PluginError::Refused {
+                message: "no".into(),
+            });
+        }
+        out.clear();
+        out.extend(input.iter().rev().take(input.len() - 1));
+        Ok(false)
+    }
+    fn decode(
+        &self,
+        input: &[u8],
+        _: u8,
+        _: &BlockInfo,
+        out: &mut [u8],
+    ) -> Result<(), PluginError> {
+        out.copy_from_slice(input);
+        Ok(())
+    }
+}
+
+#[test]
+fn slices_across_chunk_edges() {
+    let mut sc = schunk(100);
+    sc.append(&ints(0..1050)).unwrap();
+    assert_eq!(sc.nchunks(), 11);
+    assert_eq!(sc.nitems(), 1050);
+    let mut out = vec![0; 4 * 250];
+    sc.get_slice(95..345, &mut out).unwrap();
+    assert_eq!(out, ints(95..345));
+    // Overwrite across three chunks, and past the end.
+    let new = ints(5000..5250);
+    sc.set_slice(180, &new).unwrap();
+    let mut all = vec![0; 4 * 1050];
+    sc.get_slice(0..1050, &mut all).unwrap();
+    let mut expect = ints(0..1050);
+    expect[180 * 4..430 * 4].copy_from_slice(&new);
+    assert_eq!(all, expect);
+    sc.set_slice(1000, &ints(0..120)).unwrap();
+    assert_eq!(sc.nitems(), 1120);
+    let mut tail = vec![0; 120 * 4];
+    sc.get_slice(1000..1120, &mut tail).unwrap();
+    assert_eq!(tail, ints(0..120));
+    assert!(matches!(
+        sc.get_slice(1100..1121, &mut [0; 84]),
+        Err(Error::OutOfRange { .. })
+    ));
+}
+
+#[test]
+fn append_fills_the_short_last_chunk() {
+    let mut sc = schunk(100);
+    sc.append(&ints(0..30)).unwrap();
+    sc.append(&ints(30..250)).unwrap();
+    assert_eq!(sc.nchunks(), 3);
+    let mut out = vec![0; 250 * 4];
+    sc.get_slice(0..250, &mut out).unwrap();
+    assert_eq!(out, ints(0..250));
+}
+
+#[test]
+fn chunk_edits() {
+    let mut sc = schunk(100);
+    sc.append(&ints(0..300)).unwrap();
+    let c0 = sc.chunk(0).unwrap().to_vec();
+    let c2 = sc.chunk(2).unwrap().to_vec();
+    sc.insert_chunk(1, c2.clone()).unwrap();
+    assert_eq!(sc.decompress_chunk_vec(1).unwrap(), ints(200..300));
+    sc.update_chunk(1, c0).unwrap();
+    assert_eq!(sc.decompress_chunk_vec(1).unwrap(), ints(0..100));
+    sc.delete_chunk(0).unwrap();
+    assert_eq!(sc.nchunks(), 3);
+    assert_eq!(sc.decompress_chunk_vec(2).unwrap(), ints(200..300));
+    assert!(sc.delete_chunk(3).is_err());
+    // A short chunk may only be last.
+    let mut short = schunk(100);
+    short.append(&ints(0..10)).unwrap();
+    let short_chunk = short.chunk(0).unwrap().to_vec();
+    assert!(sc.insert_chunk(0, short_chunk.clone()).is_err());
+    assert_eq!(sc.nchunks(), 3);
+    sc.append_chunk(short_chunk).unwrap();
+    assert_eq!(sc.nitems(), 310);
+    assert!(sc.update_chunk(0, vec![1, 2, 3]).is_err());
+}
+
+#[test]
+fn codec_can_change_between_appends() {
+    let mut sc = schunk(1000);
+    sc.registry_mut().register_codec(Reverse::new(170)).unwrap();
+    sc.append(&ints(0..1000)).unwrap();
+    let cp = CParams {
+        codec: ids::LZ4,
+        typesize: 4,
+        ..CParams::default()
+    };
+    sc.set_cparams(cp).unwrap();
+    sc.append(&ints(1000..2000)).unwrap();
+    let cp = CParams {
+        codec: 170,
+        typesize: 4,
+        filters: [0; 6],
+        ..CParams::default()
+    };
+    sc.set_cparams(cp).unwrap();
+    sc.append(&ints(2000..3000)).unwrap();
+    assert_eq!(sc.chunk(1).unwrap()[2] >> 5, 1);
+    assert_eq!(sc.chunk(2).unwrap()[22], 170);
+    let mut out = vec![0; 3000 * 4];
+    sc.get_slice(0..3000, &mut out).unwrap();
+    assert_eq!(out, ints(0..3000));
+}
+
+#[test]
+fn failed_operations_leave_the_schunk_as_it_was() {
+    let mut sc = schunk(100);
+    sc.registry_mut().register_codec(Reverse::new(170)).unwrap();
+    let cp = CParams {
+        codec: 170,
+        typesize: 4,
+        filters: [0; 6],
+        ..CParams::default()
+    };
+    sc.set_cparams(cp).unwrap();
+    sc.append(&ints(0..250)).unwrap();
+    let before: Vec<Vec<u8>> = (0..sc.nchunks())
+        .map(|i| sc.chunk(i).unwrap().to_vec())
+        .collect();
+    let mut bad = ints(0..200);
+    bad[100 * 4] = 0xEE;
+    let err = sc.set_slice(100, &bad).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Plugin {
+                kind: PluginKind::Codec,
+                id: 170,
+                chunk: 2,
+                block: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Appending fills chunk 2 with 50 items, then chunk 3 starts at item 50.
+    let mut bad = ints(0..200);
+    bad[50 * 4] = 0xEE;
+    let err = sc.append(&bad).unwrap_err();
+    assert!(matches!(err, Error::Plugin { id: 170, .. }), "{err}");
+    let after: Vec<Vec<u8>> = (0..sc.nchunks())
+        .map(|i| sc.chunk(i).unwrap().to_vec())
+        .collect();
+    assert_eq!(before, after);
+    assert_eq!(sc.nitems(), 250);
+}
+
+#[test]
+fn registry_refusals() {
+    let mut r = Registry::new();
+    assert!(matches!(
+        r.register_codec(Reverse::new(100)),
+        Err(crate::registry::RegistryError::IdOutOfRange { id: 100, .. })
+    ));
+    r.register_codec(Reverse::new(200)).unwrap();
+    assert!(matches!(
+        r.register_codec(Reverse::new(200)),
+        Err(crate::registry::RegistryError::IdTaken { id: 200, .. })
+    ));
+}
