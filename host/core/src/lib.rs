@@ -17,5 +17,5 @@ pub mod schunk;
 pub use error::{Error, Result};
 pub use params::{CParams, DParams, SplitMode, Transform};
 pub use registry::Registry;
-pub use schunk::SChunk;
 pub use sandpress_format as format;
+pub use schunk::SChunk;

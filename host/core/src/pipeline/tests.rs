@@ -12,7 +12,9 @@ fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut v = 0u8;
     (0..len)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             v = v.wrapping_add((x >> 61) as u8);
             v
         })
@@ -77,13 +79,24 @@ proptest! {
 fn threads_give_identical_bytes() {
     let input = data(1 << 20, 7);
     for codec in [ids::ZSTD, ids::LZ4] {
-        let cp1 = CParams { codec, typesize: 4, blocksize: 32 << 10, ..CParams::default() };
-        let cp2 = CParams { nthreads: 2, ..cp1.clone() };
+        let cp1 = CParams {
+            codec,
+            typesize: 4,
+            blocksize: 32 << 10,
+            ..CParams::default()
+        };
+        let cp2 = CParams {
+            nthreads: 2,
+            ..cp1.clone()
+        };
         let a = compress_chunk(&input, &cp1, &Registry::new(), 0).unwrap();
         let b = compress_chunk(&input, &cp2, &Registry::new(), 0).unwrap();
         assert_eq!(a, b);
         let mut out = vec![0; input.len()];
-        let dp = DParams { nthreads: 2, ..DParams::default() };
+        let dp = DParams {
+            nthreads: 2,
+            ..DParams::default()
+        };
         decompress_chunk(&b, &dp, &Registry::new(), 0, &mut out).unwrap();
         assert_eq!(out, input);
     }
@@ -91,12 +104,19 @@ fn threads_give_identical_bytes() {
 
 #[test]
 fn trunc_prec_keeps_leading_bits() {
-    let input: Vec<u8> = (0..1000).flat_map(|i| (i as f32 * 1.1).to_le_bytes()).collect();
+    let input: Vec<u8> = (0..1000)
+        .flat_map(|i| (i as f32 * 1.1).to_le_bytes())
+        .collect();
     let mut filters = [0; 6];
     filters[0] = ids::TRUNC_PREC;
     let mut meta = [0; 6];
     meta[0] = 10;
-    let cp = CParams { typesize: 4, filters, filters_meta: meta, ..CParams::default() };
+    let cp = CParams {
+        typesize: 4,
+        filters,
+        filters_meta: meta,
+        ..CParams::default()
+    };
     let out = round_trip(&input, &cp);
     for (a, b) in input.chunks(4).zip(out.chunks(4)) {
         let a = f32::from_le_bytes(a.try_into().unwrap());
@@ -107,7 +127,10 @@ fn trunc_prec_keeps_leading_bits() {
 
 #[test]
 fn zeros_become_a_special_chunk() {
-    let cp = CParams { typesize: 4, ..CParams::default() };
+    let cp = CParams {
+        typesize: 4,
+        ..CParams::default()
+    };
     let chunk = compress_chunk(&vec![0; 4096], &cp, &Registry::new(), 0).unwrap();
     assert_eq!(chunk.len(), 32);
     assert_eq!(round_trip(&vec![0; 4096], &cp), vec![0; 4096]);
@@ -133,15 +156,33 @@ fn special_chunks_decode() {
 #[test]
 fn refuses_unknown_ids_with_typed_errors() {
     let input = data(1000, 1);
-    let cp = CParams { codec: 170, ..CParams::default() };
+    let cp = CParams {
+        codec: 170,
+        ..CParams::default()
+    };
     assert_eq!(
         compress_chunk(&input, &cp, &Registry::new(), 0).unwrap_err(),
-        Error::UnknownCodec { id: 170, name: "user codec" }
+        Error::UnknownCodec {
+            id: 170,
+            name: "user codec"
+        }
     );
-    let cp = CParams { filters: [0, 0, 0, 0, 0, 200], ..CParams::default() };
-    assert!(matches!(compress_chunk(&input, &cp, &Registry::new(), 0), Err(Error::UnknownFilter { id: 200, .. })));
-    let cp = CParams { codec: ids::BLOSCLZ, ..CParams::default() };
-    assert!(matches!(compress_chunk(&input, &cp, &Registry::new(), 0), Err(Error::UnknownCodec { id: 0, .. })));
+    let cp = CParams {
+        filters: [0, 0, 0, 0, 0, 200],
+        ..CParams::default()
+    };
+    assert!(matches!(
+        compress_chunk(&input, &cp, &Registry::new(), 0),
+        Err(Error::UnknownFilter { id: 200, .. })
+    ));
+    let cp = CParams {
+        codec: ids::BLOSCLZ,
+        ..CParams::default()
+    };
+    assert!(matches!(
+        compress_chunk(&input, &cp, &Registry::new(), 0),
+        Err(Error::UnknownCodec { id: 0, .. })
+    ));
 }
 
 #[test]
@@ -151,6 +192,9 @@ fn wrong_output_size_is_refused() {
     let mut out = vec![0; 999];
     assert_eq!(
         decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap_err(),
-        Error::BufferSize { expected: 1000, found: 999 }
+        Error::BufferSize {
+            expected: 1000,
+            found: 999
+        }
     );
 }
