@@ -115,29 +115,45 @@ impl CParams {
         }
     }
 
-    /// The block size used for a chunk of `nbytes`: the one asked for, or one
-    /// picked from the codec and level; always a multiple of the typesize
-    /// (when the chunk holds at least one item) and at most `nbytes`.
+    /// The block size used for a chunk of `nbytes`: the one asked for, or
+    /// the one C-Blosc2's tuner picks from the codec, level, split mode and
+    /// typesize; at most `nbytes`, a multiple of the typesize when larger.
     pub fn effective_blocksize(&self, nbytes: usize) -> usize {
         let ts = usize::from(self.typesize.max(1));
-        let wanted = if self.blocksize > 0 {
+        if nbytes < ts {
+            return nbytes.max(1);
+        }
+        let mut bs = if self.blocksize > 0 {
             self.blocksize
+        } else if nbytes < 32 << 10 {
+            nbytes
         } else {
-            let base: usize = match self.clevel {
-                0 => 256 << 10,
-                1..=3 => 128 << 10,
-                4..=6 => 256 << 10,
-                _ => 512 << 10,
+            // Codecs that compress better with more context ("HCR").
+            let hcr = matches!(self.codec, ids::LZ4HC | ids::ZLIB | ids::ZSTD);
+            let mut bs: usize = if hcr { 64 << 10 } else { 32 << 10 };
+            bs = match self.clevel {
+                0 => bs / 4,
+                1 => bs / 2,
+                2 => bs,
+                3 => bs * 2,
+                4 | 5 => bs * 4,
+                6..=8 => bs * 8,
+                _ => bs * if hcr { 16 } else { 8 },
             };
-            // Zstd gains from larger blocks; lz4 and plugins from cache-sized ones.
-            if self.codec == ids::ZSTD {
-                base * 2
-            } else {
-                base
+            if self.clevel > 0 && self.splits(bs) {
+                let per_item: usize = match self.clevel {
+                    1..=3 => 32 << 10,
+                    4..=6 => 64 << 10,
+                    7 => 128 << 10,
+                    8 => 256 << 10,
+                    _ => 512 << 10,
+                };
+                bs = (per_item * ts).clamp(32 << 10, 4 << 20);
             }
+            bs
         };
-        let mut bs = wanted.min(nbytes.max(1));
-        if bs >= ts {
+        bs = bs.min(nbytes);
+        if bs > ts {
             bs -= bs % ts;
         }
         bs.max(1)

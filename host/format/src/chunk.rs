@@ -101,7 +101,7 @@ impl<'a> ChunkView<'a> {
             });
         }
         let nstreams = h.nstreams(i);
-        if len % nstreams != 0 {
+        if !len.is_multiple_of(nstreams) {
             return Err(FormatError::InvalidHeader {
                 field: "blocksize",
                 found: u64::from(h.blocksize),

@@ -234,7 +234,7 @@ impl ChunkHeader {
             return Err(invalid("special value type", special, "unknown"));
         };
         if special != Special::None {
-            if self.nbytes % u32::from(self.typesize) != 0 {
+            if !self.nbytes.is_multiple_of(u32::from(self.typesize)) {
                 return Err(invalid(
                     "nbytes",
                     self.nbytes,

@@ -92,6 +92,9 @@ pub fn compress_chunk(
     header.set_dont_split(!split);
 
     if cp.clevel == 0 || data.len() < MIN_BUFFERSIZE {
+        // Stored raw by choice: C-Blosc2 records neither codec nor split.
+        header.flags &= 0x0f;
+        header.set_dont_split(false);
         return raw_chunk(&job, header);
     }
     if cp.prefilter.is_some() && job.filters.iter().any(|f| matches!(f, FilterRef::Delta)) {
@@ -114,7 +117,7 @@ pub fn compress_chunk(
 
     let body: usize = blocks.iter().map(Vec::len).sum();
     let bstarts_end = HEADER_LEN + 4 * nblocks;
-    if bstarts_end + body >= HEADER_LEN + data.len() {
+    if bstarts_end + body > HEADER_LEN + data.len() {
         return raw_chunk(&job, header);
     }
     if blocks.iter().all(|b| all_zero_streams(b)) {
@@ -144,9 +147,6 @@ fn all_zero_streams(block: &[u8]) -> bool {
 /// A memcpyed chunk: the header, then each block raw (after the prefilter, if any).
 fn raw_chunk(job: &Job<'_>, mut header: ChunkHeader) -> Result<Vec<u8>> {
     header.set_memcpyed(true);
-    header.set_dont_split(false);
-    header.flags &= 0x0f;
-    header.flags |= ids::codec_format(job.cp.codec) << 5;
     header.cbytes = (HEADER_LEN + job.data.len()) as u32;
     let mut out = header.to_bytes().to_vec();
     match &job.cp.prefilter {
@@ -289,18 +289,18 @@ impl Job<'_> {
         buf: &mut Vec<u8>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        if let Some(&first) = stream.first() {
-            if stream.iter().all(|&b| b == first) {
-                write_stream(
-                    out,
-                    if first == 0 {
-                        Stream::Zeros
-                    } else {
-                        Stream::Run(first)
-                    },
-                );
-                return Ok(());
-            }
+        if let Some(&first) = stream.first()
+            && stream.iter().all(|&b| b == first)
+        {
+            write_stream(
+                out,
+                if first == 0 {
+                    Stream::Zeros
+                } else {
+                    Stream::Run(first)
+                },
+            );
+            return Ok(());
         }
         let compressed = match &self.codec {
             CodecRef::Builtin(id) => crate::codecs::compress(*id, self.cp.clevel, stream, buf)

@@ -46,10 +46,10 @@ pub(crate) fn codec(id: u8, registry: &Registry, compress: bool) -> Result<Codec
     if builtin {
         return Ok(CodecRef::Builtin(id));
     }
-    if id >= ids::USER_START {
-        if let Some(p) = registry.codec(id) {
-            return Ok(CodecRef::User(p.clone()));
-        }
+    if id >= ids::USER_START
+        && let Some(p) = registry.codec(id)
+    {
+        return Ok(CodecRef::User(p.clone()));
     }
     Err(Error::UnknownCodec {
         id,

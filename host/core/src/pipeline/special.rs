@@ -29,7 +29,9 @@ pub fn special_chunk(
     if typesize == 0 {
         return invalid("typesize", "must be 1-255".into());
     }
-    if nbytes % usize::from(typesize) != 0 || nbytes > sandpress_format::MAX_BUFFERSIZE as usize {
+    if !nbytes.is_multiple_of(usize::from(typesize))
+        || nbytes > sandpress_format::MAX_BUFFERSIZE as usize
+    {
         return invalid(
             "nbytes",
             format!("{nbytes} is not a multiple of typesize {typesize} under 2 GB"),
@@ -45,7 +47,7 @@ pub fn special_chunk(
         );
     }
     let blocksize = nbytes.clamp(1, MAX_BLOCKSIZE as usize);
-    let mut h = ChunkHeader::new(ids::ZSTD, typesize, nbytes as u32, blocksize as u32);
+    let mut h = ChunkHeader::new(ids::BLOSCLZ, typesize, nbytes as u32, blocksize as u32);
     h.set_special(special);
     let mut out = Vec::with_capacity(HEADER_LEN + value.len());
     if special == Special::Value {

@@ -50,7 +50,7 @@ impl SChunk {
         registry: Registry,
     ) -> Result<Self> {
         let ts = usize::from(cparams.typesize.max(1));
-        if chunksize == 0 || chunksize % ts != 0 || chunksize > MAX_BUFFERSIZE as usize {
+        if chunksize == 0 || !chunksize.is_multiple_of(ts) || chunksize > MAX_BUFFERSIZE as usize {
             return Err(Error::InvalidParam {
                 name: "chunksize",
                 reason: format!(
@@ -224,7 +224,7 @@ impl SChunk {
     /// chunks of `chunksize`. Returns the number of chunks afterwards.
     pub fn append(&mut self, data: &[u8]) -> Result<usize> {
         let ts = usize::from(self.cparams.typesize.max(1));
-        if data.len() % ts != 0 {
+        if !data.len().is_multiple_of(ts) {
             return Err(Error::BufferSize {
                 expected: data.len() - data.len() % ts + ts,
                 found: data.len(),
@@ -232,15 +232,16 @@ impl SChunk {
         }
         let mut head: Option<(usize, Vec<u8>)> = None;
         let mut rest = data;
-        if let Some(&last) = self.sizes.last() {
-            if last < self.chunksize && !data.is_empty() {
-                let i = self.chunks.len() - 1;
-                let mut buf = self.decompress_chunk_vec(i)?;
-                let take = (self.chunksize - last).min(data.len());
-                buf.extend_from_slice(&data[..take]);
-                rest = &data[take..];
-                head = Some((i, buf));
-            }
+        if let Some(&last) = self.sizes.last()
+            && last < self.chunksize
+            && !data.is_empty()
+        {
+            let i = self.chunks.len() - 1;
+            let mut buf = self.decompress_chunk_vec(i)?;
+            let take = (self.chunksize - last).min(data.len());
+            buf.extend_from_slice(&data[..take]);
+            rest = &data[take..];
+            head = Some((i, buf));
         }
         let head = match head {
             Some((i, buf)) => Some((i, self.make_chunk(&buf, i)?, buf.len())),
@@ -378,7 +379,7 @@ impl SChunk {
     /// goes past the end. `start` must not be past the end.
     pub fn set_slice(&mut self, start: u64, data: &[u8]) -> Result<()> {
         let ts = usize::from(self.cparams.typesize.max(1));
-        if data.len() % ts != 0 {
+        if !data.len().is_multiple_of(ts) {
             return Err(Error::BufferSize {
                 expected: data.len() - data.len() % ts + ts,
                 found: data.len(),
