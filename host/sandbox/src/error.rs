@@ -1,0 +1,119 @@
+//! Why the sandbox refused to load a component (or could not start).
+//!
+//! Failures of plugin *calls* are not here: they are
+//! [`PluginError`](sandpress_core::plugin::PluginError) from core.
+
+use sandpress_core::plugin::PluginKind;
+
+/// A component refused at load time, or a sandbox that could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The component is larger than
+    /// [`Limits::max_component_size`](crate::Limits::max_component_size).
+    #[error("component is {size} bytes, more than the limit of {limit} bytes")]
+    TooLarge {
+        /// Size of the bytes given.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The bytes do not start with the WebAssembly magic number.
+    #[error("not a WebAssembly binary (starts with {found})")]
+    NotWasm {
+        /// The first bytes found, in hex.
+        found: String,
+    },
+    /// The bytes are a core WebAssembly module; a plugin must be a component.
+    #[error(
+        "this is a core WebAssembly module, not a component: turn it into a component \
+         (wit-component's ComponentEncoder, or `wasm-tools component new`)"
+    )]
+    CoreModule,
+    /// The bytes are a component that does not validate or compile.
+    #[error("invalid component: {message}")]
+    Invalid {
+        /// What wasmtime reported.
+        message: String,
+    },
+    /// The component does not export the interface its kind requires.
+    #[error("a {kind} plugin must export `{expected}`; the component exports {}", list(.found))]
+    MissingInterface {
+        /// The plugin kind it was loaded as.
+        kind: PluginKind,
+        /// The interface required, e.g. `sandpress:plugin/codec@0.1.0`.
+        expected: String,
+        /// The names the component does export.
+        found: Vec<String>,
+    },
+    /// The interface is exported but lacks a function.
+    #[error("`{interface}` has no function `{function}`")]
+    MissingFunction {
+        /// The interface.
+        interface: String,
+        /// The function required.
+        function: String,
+    },
+    /// A function of the interface has another type than the contract's.
+    #[error("`{interface}#{function}` has type `{found}`, the contract requires `{expected}`")]
+    WrongSignature {
+        /// The interface.
+        interface: String,
+        /// The function.
+        function: String,
+        /// The type the contract requires, in WIT syntax.
+        expected: String,
+        /// The type the component has, in WIT syntax.
+        found: String,
+    },
+    /// The component imports something other than WASI.
+    #[error("the component imports `{import}`: plugins may import nothing but WASI (`wasi:*`)")]
+    ForbiddenImport {
+        /// The name of the import.
+        import: String,
+    },
+    /// The component imports WASI the sandbox does not provide (for example
+    /// `wasi:http`), or with types it does not match.
+    #[error("the component's imports cannot be satisfied: {message}")]
+    Unlinkable {
+        /// What wasmtime reported (it names the import).
+        message: String,
+    },
+    /// The wasmtime engine could not be created.
+    #[error("could not create the wasmtime engine: {message}")]
+    Engine {
+        /// What wasmtime reported.
+        message: String,
+    },
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "nothing".to_owned()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_interface_names_what_is_there() {
+        let e = SandboxError::MissingInterface {
+            kind: PluginKind::Codec,
+            expected: "sandpress:plugin/codec@0.1.0".into(),
+            found: vec!["sandpress:plugin/filter@0.1.0".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "a codec plugin must export `sandpress:plugin/codec@0.1.0`; \
+             the component exports `sandpress:plugin/filter@0.1.0`"
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! The sandbox: one wasmtime engine with its limits, cache and linkers, and
+//! the loading of components as plugins.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use sandpress_core::plugin::{PluginKind, PluginMeta};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{
+    Config, Engine, EngineWeak, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
+};
+
+use crate::cache::DiskCache;
+use crate::instance::{EPOCH_TICK, Runner};
+use crate::store::StoreState;
+use crate::validate::{check_bytes, check_exports, check_imports};
+use crate::wasi::wasi_linker;
+use crate::{Limits, SandboxError, WasmCodec, WasmFilter, WasmTransform};
+
+/// Default number of component instances the pool holds at once.
+const DEFAULT_MAX_INSTANCES: u32 = 500;
+
+/// Runs plugin components under [`Limits`].
+///
+/// A sandbox owns one wasmtime engine (Cranelift at `OptLevel::Speed`,
+/// pooling allocator, epoch interruption, a ticker thread advancing the
+/// epoch every 10 ms) and, unless turned off, a disk cache of compiled
+/// components. Make one per process and limit configuration and share it
+/// (cloning is cheap).
+///
+/// ```
+/// # use sandpress_sandbox::{Sandbox, SandboxError};
+/// # fn main() -> Result<(), SandboxError> {
+/// let sandbox = Sandbox::builder().no_cache().build()?;
+/// let err = sandbox.load_filter(200, b"\0asm\x01\0\0\0").unwrap_err();
+/// assert_eq!(err, SandboxError::CoreModule);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    limits: Limits,
+    cache: Option<DiskCache>,
+    /// Linker for components that import nothing (it holds nothing).
+    plain: Linker<StoreState>,
+    /// Linker with deny-all WASI p2, made when first needed.
+    wasi: OnceLock<Result<Linker<StoreState>, String>>,
+}
+
+/// Where compiled components are cached.
+#[derive(Debug, Clone)]
+enum CacheSetting {
+    Default,
+    Dir(PathBuf),
+    Off,
+}
+
+/// Builds a [`Sandbox`]: limits, cache directory, pool size.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    limits: Limits,
+    cache: CacheSetting,
+    max_instances: u32,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            limits: Limits::default(),
+            cache: CacheSetting::Default,
+            max_instances: DEFAULT_MAX_INSTANCES,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The limits every call runs under. Default: [`Limits::default()`].
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Caches compiled components under `dir` (a subdirectory per engine
+    /// configuration is made in it). Default: `$SANDPRESS_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/sandpress`, else `~/.cache/sandpress`.
+    #[must_use]
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache = CacheSetting::Dir(dir.into());
+        self
+    }
+
+    /// Compiles every component on load and writes nothing to disk.
+    #[must_use]
+    pub fn no_cache(mut self) -> Self {
+        self.cache = CacheSetting::Off;
+        self
+    }
+
+    /// Most component instances alive at once, over all plugins and
+    /// threads (each thread keeps one instance per plugin it called). The
+    /// pool reserves address space for them up front (4 GiB plus guard per
+    /// linear memory, two memories per instance). An instantiation past
+    /// the limit fails with
+    /// [`Stopped::Instantiate`](sandpress_core::plugin::Stopped::Instantiate).
+    /// Default: 500.
+    #[must_use]
+    pub fn max_instances(mut self, count: u32) -> Self {
+        self.max_instances = count.max(1);
+        self
+    }
+
+    /// Creates the engine and starts its epoch ticker.
+    pub fn build(self) -> Result<Sandbox, SandboxError> {
+        let engine = Engine::new(&self.engine_config()).map_err(|e| SandboxError::Engine {
+            message: format!("{e:#}"),
+        })?;
+        start_epoch_ticker(engine.weak()).map_err(|e| SandboxError::Engine {
+            message: format!("cannot start the epoch ticker thread: {e}"),
+        })?;
+        let cache_dir = match self.cache {
+            CacheSetting::Default => DiskCache::default_dir(),
+            CacheSetting::Dir(dir) => Some(dir),
+            CacheSetting::Off => None,
+        };
+        let cache = cache_dir.map(|dir| DiskCache::new(&dir, &engine));
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                plain: Linker::new(&engine),
+                engine,
+                limits: self.limits,
+                cache,
+                wasi: OnceLock::new(),
+            }),
+        })
+    }
+
+    fn engine_config(&self) -> Config {
+        let n = self.max_instances;
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(n)
+            .total_core_instances(n.saturating_mul(4))
+            .total_memories(n.saturating_mul(2))
+            .total_tables(n.saturating_mul(4))
+            .max_memory_size(self.limits.get_memory());
+        let mut config = Config::new();
+        config
+            .cranelift_opt_level(OptLevel::Speed)
+            .parallel_compilation(true)
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .consume_fuel(self.limits.get_fuel().is_some())
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        config
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is
+/// gone.
+fn start_epoch_ticker(engine: EngineWeak) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("sandpress-epoch".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                match engine.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .map(drop)
+}
+
+impl Sandbox {
+    /// A sandbox with default limits and the default cache directory.
+    pub fn new() -> Result<Sandbox, SandboxError> {
+        Self::builder().build()
+    }
+
+    /// A builder to set limits, cache and pool size.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The directory this sandbox's compiled components are cached in, if
+    /// caching is on.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.inner.cache.as_ref().map(DiskCache::dir)
+    }
+
+    /// Loads a codec component (world `codec-plugin`) named `name` under
+    /// `id`. Checking the id's range and uniqueness is the registry's job.
+    pub fn load_codec(
+        &self,
+        name: &str,
+        id: u8,
+        bytes: &[u8],
+    ) -> Result<Arc<WasmCodec>, SandboxError> {
+        let (meta, runner) = self.load(PluginKind::Codec, id, name.to_owned(), bytes)?;
+        Ok(Arc::new(WasmCodec::new(meta, runner)))
+    }
+
+    /// Loads a filter component (world `filter-plugin`) under `id`; its
+    /// name is `filter-<id>`.
+    pub fn load_filter(&self, id: u8, bytes: &[u8]) -> Result<Arc<WasmFilter>, SandboxError> {
+        let (meta, runner) = self.load(PluginKind::Filter, id, format!("filter-{id}"), bytes)?;
+        Ok(Arc::new(WasmFilter::new(meta, runner)))
+    }
+
+    /// Loads a prefilter component (world `prefilter-plugin`); its id is 0
+    /// and its name `prefilter`.
+    pub fn load_prefilter(&self, bytes: &[u8]) -> Result<Arc<WasmTransform>, SandboxError> {
+        let (meta, runner) = self.load(PluginKind::Prefilter, 0, "prefilter".to_owned(), bytes)?;
+        Ok(Arc::new(WasmTransform::new(meta, runner)))
+    }
+
+    /// Loads a postfilter component (world `postfilter-plugin`); its id is 0
+    /// and its name `postfilter`.
+    pub fn load_postfilter(&self, bytes: &[u8]) -> Result<Arc<WasmTransform>, SandboxError> {
+        let (meta, runner) =
+            self.load(PluginKind::Postfilter, 0, "postfilter".to_owned(), bytes)?;
+        Ok(Arc::new(WasmTransform::new(meta, runner)))
+    }
+
+    fn load(
+        &self,
+        kind: PluginKind,
+        id: u8,
+        name: String,
+        bytes: &[u8],
+    ) -> Result<(PluginMeta, Arc<Runner>), SandboxError> {
+        let inner = &*self.inner;
+        check_bytes(bytes, inner.limits.get_max_component_size())?;
+        let sha256: [u8; 32] = Sha256::digest(bytes).into();
+        let component = self.compile(bytes, &sha256)?;
+        let wasi = check_imports(&inner.engine, &component)?;
+        let funcs = check_exports(&inner.engine, &component, kind)?;
+        let linker = if wasi {
+            self.wasi_linker()?
+        } else {
+            &inner.plain
+        };
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| SandboxError::Unlinkable {
+                message: format!("{e:#}"),
+            })?;
+        let meta = PluginMeta {
+            id,
+            kind,
+            name,
+            version: String::new(),
+            sha256,
+        };
+        Ok((meta, Runner::new(pre, funcs, inner.limits, wasi)))
+    }
+
+    /// The compiled component, from the cache or freshly compiled (and then
+    /// cached).
+    fn compile(&self, bytes: &[u8], sha256: &[u8; 32]) -> Result<Component, SandboxError> {
+        let inner = &*self.inner;
+        if let Some(component) = inner
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(&inner.engine, sha256))
+        {
+            return Ok(component);
+        }
+        let component =
+            Component::from_binary(&inner.engine, bytes).map_err(|e| SandboxError::Invalid {
+                message: format!("{e:#}"),
+            })?;
+        if let Some(cache) = &inner.cache {
+            cache.store(sha256, &component);
+        }
+        Ok(component)
+    }
+
+    fn wasi_linker(&self) -> Result<&Linker<StoreState>, SandboxError> {
+        let linker = self
+            .inner
+            .wasi
+            .get_or_init(|| wasi_linker(&self.inner.engine).map_err(|e| format!("{e:#}")));
+        linker.as_ref().map_err(|message| SandboxError::Unlinkable {
+            message: format!("cannot set up WASI: {message}"),
+        })
+    }
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("limits", &self.inner.limits)
+            .field("cache_dir", &self.cache_dir())
+            .finish_non_exhaustive()
+    }
+}
