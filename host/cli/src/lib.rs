@@ -1,0 +1,5 @@
+//! The commands of the `sandpress` binary, as functions that write to any
+//! output (so tests run them in-process).
+
+pub mod bench;
+pub mod demo;

@@ -1,0 +1,7 @@
+//! sandpress's integration tests: one binary, one module per area.
+
+mod common;
+mod demo;
+mod example_plugins;
+mod hostile;
+mod registration;

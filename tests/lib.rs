@@ -1,0 +1,1 @@
+//! Integration tests of sandpress live in `all/`; this library is empty.
