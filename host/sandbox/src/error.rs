@@ -36,6 +36,17 @@ pub enum SandboxError {
         /// What wasmtime reported.
         message: String,
     },
+    /// A linear memory of the component starts larger than
+    /// [`Limits::memory`](crate::Limits::memory) allows.
+    #[error(
+        "the component's memory starts at {initial} bytes, more than the limit of {limit} bytes"
+    )]
+    InitialMemoryTooLarge {
+        /// Initial size of the memory, in bytes.
+        initial: u64,
+        /// The memory limit in force.
+        limit: usize,
+    },
     /// The component does not export the interface its kind requires.
     #[error("a {kind} plugin must export `{expected}`; the component exports {}", list(.found))]
     MissingInterface {

@@ -63,8 +63,10 @@ impl Limits {
     /// A `memory.grow` past the limit traps (it does not return -1 to the
     /// guest): the instance is discarded and the call fails with
     /// [`Stopped::MemoryLimit`](sandpress_core::plugin::Stopped::MemoryLimit).
-    /// A component whose initial memory is already larger fails to
-    /// instantiate with the same error. This also bounds what a plugin can
+    /// A component whose initial memory is already larger is refused at
+    /// load time with
+    /// [`SandboxError::InitialMemoryTooLarge`](crate::SandboxError::InitialMemoryTooLarge).
+    /// This also bounds what a plugin can
     /// return, since results are read from its memory. Values above 4 GiB
     /// are clamped to 4 GiB. Default: [`Limits::DEFAULT_MEMORY`] (256 MiB).
     #[must_use]

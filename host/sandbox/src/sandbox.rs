@@ -15,7 +15,7 @@ use wasmtime::{
 use crate::cache::DiskCache;
 use crate::instance::{EPOCH_TICK, Runner};
 use crate::store::StoreState;
-use crate::validate::{check_bytes, check_exports, check_imports};
+use crate::validate::{check_bytes, check_exports, check_imports, check_initial_memory};
 use crate::wasi::wasi_linker;
 use crate::{Limits, SandboxError, WasmCodec, WasmFilter, WasmTransform};
 
@@ -244,6 +244,7 @@ impl Sandbox {
     ) -> Result<(PluginMeta, Arc<Runner>), SandboxError> {
         let inner = &*self.inner;
         check_bytes(bytes, inner.limits.get_max_component_size())?;
+        check_initial_memory(bytes, inner.limits.get_memory())?;
         let sha256: [u8; 32] = Sha256::digest(bytes).into();
         let component = self.compile(bytes, &sha256)?;
         let wasi = check_imports(&inner.engine, &component)?;

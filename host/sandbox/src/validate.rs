@@ -42,6 +42,27 @@ pub(crate) fn check_bytes(bytes: &[u8], max_size: usize) -> Result<(), SandboxEr
     Err(SandboxError::NotWasm { found })
 }
 
+/// Refuses a component with a linear memory whose initial size is already
+/// above `limit`. Malformed bytes are left for the compiler to report.
+pub(crate) fn check_initial_memory(bytes: &[u8], limit: usize) -> Result<(), SandboxError> {
+    let limit_bytes = u64::try_from(limit).unwrap_or(u64::MAX);
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(wasmparser::Payload::MemorySection(memories)) = payload else {
+            continue;
+        };
+        for memory in memories.into_iter().flatten() {
+            let page = 1u64
+                .checked_shl(memory.page_size_log2.unwrap_or(16))
+                .unwrap_or(u64::MAX);
+            let initial = memory.initial.saturating_mul(page);
+            if initial > limit_bytes {
+                return Err(SandboxError::InitialMemoryTooLarge { initial, limit });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Refuses any import that is not WASI (or the contract's own type-only
 /// `types` interface). Returns whether the component imports WASI.
 pub(crate) fn check_imports(engine: &Engine, component: &Component) -> Result<bool, SandboxError> {

@@ -107,3 +107,23 @@ fn an_oversize_component_is_refused_before_parsing() {
         }
     );
 }
+
+#[test]
+fn an_initial_memory_above_the_limit_is_refused() {
+    // identity_filter.wat with 300 pages (18.75 MiB) of initial memory, above
+    // the tests' 16 MiB limit.
+    let text = std::fs::read_to_string(crate::common::guests_dir().join("identity_filter.wat"))
+        .expect("read guest")
+        .replace(
+            "(memory (export \"memory\") 1)",
+            "(memory (export \"memory\") 300)",
+        );
+    let bytes = wat::parse_str(text).expect("parses");
+    assert_eq!(
+        sandbox().load_filter(200, &bytes).unwrap_err(),
+        SandboxError::InitialMemoryTooLarge {
+            initial: 300 * 65536,
+            limit: crate::common::MEMORY
+        }
+    );
+}
