@@ -2,6 +2,9 @@
 //! filter (forward + backward) and step codec (decode) as Wasm components
 //! against the same algorithms compiled natively, measured side by side.
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -99,7 +99,7 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     show_plugin(
         out,
         "codec",
-        &codec.meta(),
+        codec.meta(),
         sandpress_plugins::REPEAT_CODEC.len(),
     )?;
     schunk.registry_mut().register_codec(codec)?;
@@ -135,7 +135,7 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     show_plugin(
         out,
         "filter",
-        &filter.meta(),
+        filter.meta(),
         sandpress_plugins::DELTA_FILTER.len(),
     )?;
     schunk.registry_mut().register_filter(filter)?;
@@ -182,7 +182,7 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     show_plugin(
         out,
         "codec",
-        &codec2.meta(),
+        codec2.meta(),
         sandpress_plugins::STEP_CODEC.len(),
     )?;
     schunk.registry_mut().register_codec(codec2)?;
