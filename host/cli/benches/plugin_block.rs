@@ -12,11 +12,6 @@ use sandpress_core::plugin::{BlockInfo, CodecPlugin, FilterPlugin};
 use sandpress_plugins::native;
 use sandpress_sandbox::Sandbox;
 
-// As in the `sandpress` binary: plugin answers are fresh Vecs, which glibc
-// would unmap and map again on every 1 MiB call.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn block(len: usize) -> Vec<u8> {
     (0..(len / 4) as i32)
         .flat_map(|i| (i * 3 + 7).to_le_bytes())

@@ -5,9 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// sandpress: Blosc2-style chunked compression with sandboxed WebAssembly codecs and filters.
 #[derive(Parser)]
 #[command(version, about)]
