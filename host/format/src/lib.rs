@@ -17,6 +17,7 @@
 
 mod chunk;
 mod error;
+pub mod frame;
 mod header;
 pub mod ids;
 mod stream;
