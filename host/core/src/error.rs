@@ -89,6 +89,37 @@ pub enum Error {
     /// A plugin could not be registered.
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
+    /// A frame's bytes are malformed or use an unsupported feature.
+    #[error("{0}")]
+    Frame(#[from] sandpress_format::frame::FrameError),
+    /// Reading or writing a file failed.
+    #[error("cannot {op} {path}: {message}")]
+    Io {
+        /// What was being done ("read", "write", "create", "rename").
+        op: &'static str,
+        /// The file.
+        path: String,
+        /// The kind of failure.
+        kind: std::io::ErrorKind,
+        /// The system's message.
+        message: String,
+    },
+    /// A frame names a plugin that differs from the one registered under
+    /// its id, or that is neither registered nor embedded.
+    #[error("{0}")]
+    PluginMismatch(String),
+}
+
+impl Error {
+    /// An [`Error::Io`] for `op` on `path`.
+    pub fn io(op: &'static str, path: &std::path::Path, e: &std::io::Error) -> Self {
+        Error::Io {
+            op,
+            path: path.display().to_string(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// Result with the core's [`Error`].

@@ -7,6 +7,7 @@
 pub mod codecs;
 pub mod error;
 pub mod filters;
+pub mod frame;
 mod parallel;
 pub mod params;
 pub mod pipeline;

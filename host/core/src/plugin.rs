@@ -22,7 +22,7 @@ pub struct BlockInfo {
 }
 
 /// The kind of a plugin: which world its component exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PluginKind {
     /// Encoder and decoder (world `codec-plugin`).
     Codec,

@@ -128,6 +128,22 @@ impl ChunkHeader {
     /// Parses and checks the header at the start of `bytes`, which must hold
     /// the whole chunk (`cbytes` bytes, possibly more).
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
+        let h = Self::parse_prefix(bytes)?;
+        if bytes.len() < h.cbytes as usize {
+            return Err(FormatError::Truncated {
+                what: "chunk",
+                offset: 0,
+                needed: h.cbytes as usize,
+                available: bytes.len(),
+            });
+        }
+        Ok(h)
+    }
+
+    /// Parses and checks a header from the chunk's first bytes alone (the
+    /// 32-byte extended header, or 16 for a Blosc1 chunk): what a reader
+    /// needs to learn `cbytes` before reading the rest.
+    pub fn parse_prefix(bytes: &[u8]) -> Result<Self, FormatError> {
         if bytes.len() < MIN_HEADER_LEN {
             return Err(FormatError::Truncated {
                 what: "chunk header",
@@ -183,15 +199,15 @@ impl ChunkHeader {
         if (h.cbytes as usize) < MIN_HEADER_LEN {
             return Err(invalid("cbytes", h.cbytes, "smaller than the header"));
         }
-        if bytes.len() < h.cbytes as usize {
-            return Err(FormatError::Truncated {
-                what: "chunk",
-                offset: 0,
-                needed: h.cbytes as usize,
-                available: bytes.len(),
-            });
-        }
         if h.is_extended() {
+            if bytes.len() < HEADER_LEN {
+                return Err(FormatError::Truncated {
+                    what: "extended chunk header",
+                    offset: 0,
+                    needed: HEADER_LEN,
+                    available: bytes.len(),
+                });
+            }
             if (h.cbytes as usize) < HEADER_LEN {
                 return Err(invalid(
                     "cbytes",

@@ -26,11 +26,6 @@ impl<'a> Cursor<'a> {
         self.base + self.pos as u64
     }
 
-    /// Position in the slice.
-    pub(crate) fn pos(&self) -> usize {
-        self.pos
-    }
-
     /// The next `n` bytes.
     pub(crate) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], FrameError> {
         let available = self.buf.len().saturating_sub(self.pos);

@@ -10,7 +10,9 @@ use crate::FormatError;
 #[non_exhaustive]
 pub enum FrameError {
     /// Fewer bytes than a structure needs.
-    #[error("truncated frame: {what} at byte {offset} needs {needed} bytes, the frame has {available}")]
+    #[error(
+        "truncated frame: {what} at byte {offset} needs {needed} bytes, the frame has {available}"
+    )]
     Truncated {
         /// What was being read.
         what: &'static str,
@@ -25,7 +27,9 @@ pub enum FrameError {
     #[error("not a Blosc2 frame: no b2frame magic at byte 0")]
     BadMagic,
     /// A msgpack marker is not the one the layout has at this place.
-    #[error("malformed frame: {what} at byte {offset} has marker {found:#04x}, expected {expected:#04x}")]
+    #[error(
+        "malformed frame: {what} at byte {offset} has marker {found:#04x}, expected {expected:#04x}"
+    )]
     BadMarker {
         /// What was being read.
         what: &'static str,

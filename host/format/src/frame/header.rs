@@ -1,9 +1,9 @@
 //! The frame header: a msgpack array at fixed offsets (sizes, codec and
 //! filter defaults) followed by the fixed-length metalayers.
 
+use super::FrameError;
 use super::cursor::Cursor;
 use super::layers::{self, Layers};
-use super::FrameError;
 use crate::{MAX_FILTERS, ids};
 
 /// Bytes of the header before the metalayers (`FRAME_HEADER_MINLEN`).
@@ -99,7 +99,8 @@ impl FrameHeader {
     /// in `prefix`: reads only the magic and the length field.
     pub fn peek_len(prefix: &[u8]) -> Result<u32, FrameError> {
         let mut c = Cursor::new(prefix, 0);
-        c.marker(0x9e, "header array").map_err(|_| FrameError::BadMagic)?;
+        c.marker(0x9e, "header array")
+            .map_err(|_| FrameError::BadMagic)?;
         c.marker(0xa8, "magic").map_err(|_| FrameError::BadMagic)?;
         if c.take(8, "magic")? != MAGIC {
             return Err(FrameError::BadMagic);
@@ -236,11 +237,26 @@ impl FrameHeader {
             )));
         }
         let fields: [(&'static str, u64, i64, bool); 5] = [
-            ("version", flags_at, i64::from(self.version), self.version == 0 || self.version > 3),
+            (
+                "version",
+                flags_at,
+                i64::from(self.version),
+                self.version == 0 || self.version > 3,
+            ),
             ("nbytes", 30, self.nbytes, self.nbytes < 0),
             ("cbytes", 39, self.cbytes, self.cbytes < 0),
-            ("typesize", 48, i64::from(self.typesize), !(1..=255).contains(&self.typesize)),
-            ("blocksize", 53, i64::from(self.blocksize), self.blocksize < 0),
+            (
+                "typesize",
+                48,
+                i64::from(self.typesize),
+                !(1..=255).contains(&self.typesize),
+            ),
+            (
+                "blocksize",
+                53,
+                i64::from(self.blocksize),
+                self.blocksize < 0,
+            ),
         ];
         for (field, offset, found, bad) in fields {
             if bad {
@@ -276,14 +292,23 @@ impl FrameHeader {
         out.push(0xa4);
         let general = (self.version & 0x0f)
             | FLAG_OFFSETS_64
-            | if self.variable_chunks { FLAG_VARIABLE_CHUNKS } else { 0 };
+            | if self.variable_chunks {
+                FLAG_VARIABLE_CHUNKS
+            } else {
+                0
+            };
         let nibble = if self.codec < UDCODEC_FORMAT {
             self.codec
         } else {
             UDCODEC_FORMAT
         };
         let splitmode = self.splitmode.clamp(1, 4) - 1;
-        out.extend_from_slice(&[general, self.frame_type, nibble | (self.clevel << 4), splitmode]);
+        out.extend_from_slice(&[
+            general,
+            self.frame_type,
+            nibble | (self.clevel << 4),
+            splitmode,
+        ]);
         out.push(0xd3);
         out.extend_from_slice(&self.nbytes.to_be_bytes());
         out.push(0xd3);

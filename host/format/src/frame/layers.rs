@@ -4,8 +4,8 @@
 //! `[idx: u16, {name: offset}, [bin32 values]]`, with offsets counted from
 //! the start of the frame (header) or of the trailer (vlmeta).
 
-use super::cursor::{Cursor, put_str};
 use super::FrameError;
+use super::cursor::{Cursor, put_str};
 
 /// Longest metalayer name C-Blosc2 accepts.
 pub const MAX_NAME_LEN: usize = 31;
@@ -74,7 +74,12 @@ pub(crate) fn parse(
 /// to `origin` (a position in `out`); `idx` is the distance from the block
 /// start to the values array minus `idx_bias`, as C-Blosc2 writes it (0 in
 /// headers, 1 in trailers).
-pub(crate) fn write(out: &mut Vec<u8>, layers: &[(String, Vec<u8>)], origin: usize, idx_bias: usize) {
+pub(crate) fn write(
+    out: &mut Vec<u8>,
+    layers: &[(String, Vec<u8>)],
+    origin: usize,
+    idx_bias: usize,
+) {
     let start = out.len();
     out.extend_from_slice(&[0x93, 0xcd, 0, 0, 0xde]);
     out.extend_from_slice(&(layers.len() as u16).to_be_bytes());
@@ -116,7 +121,9 @@ pub(crate) fn check(layers: &[(String, Vec<u8>)], max: usize) -> Result<(), Fram
             return Err(FrameError::Unsupported(format!("metalayer {name:?} twice")));
         }
         if content.len() > i32::MAX as usize {
-            return Err(FrameError::Unsupported(format!("metalayer {name:?} over 2 GB")));
+            return Err(FrameError::Unsupported(format!(
+                "metalayer {name:?} over 2 GB"
+            )));
         }
     }
     Ok(())

@@ -10,7 +10,10 @@ const PYTHON_FRAME: &[u8] = include_bytes!("../../tests-data/python-zstd-meta-vl
 fn trailer_of(frame: &[u8]) -> (usize, Trailer) {
     let len = Trailer::peek_len(frame, frame.len() as u64).unwrap() as usize;
     let start = frame.len() - len;
-    (start, Trailer::parse(&frame[start..], start as u64).unwrap())
+    (
+        start,
+        Trailer::parse(&frame[start..], start as u64).unwrap(),
+    )
 }
 
 #[test]
@@ -45,14 +48,21 @@ fn bad_magic_and_truncation_are_typed() {
     assert_eq!(FrameHeader::parse(&bad), Err(FrameError::BadMagic));
     assert!(matches!(
         FrameHeader::parse(&PYTHON_FRAME[..100]),
-        Err(FrameError::Truncated { needed: 133, available: 100, .. })
+        Err(FrameError::Truncated {
+            needed: 133,
+            available: 100,
+            ..
+        })
     ));
     let mut bad = PYTHON_FRAME.to_vec();
     let n = bad.len();
     bad[n - 21] = 0xff; // trailer length larger than the frame
     assert!(matches!(
         Trailer::peek_len(&bad, n as u64),
-        Err(FrameError::BadField { field: "trailer length", .. })
+        Err(FrameError::BadField {
+            field: "trailer length",
+            ..
+        })
     ));
 }
 

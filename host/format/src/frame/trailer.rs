@@ -1,9 +1,9 @@
 //! The frame trailer: variable-length metalayers (each value a compressed
 //! chunk), the trailer's length and a fingerprint slot.
 
+use super::FrameError;
 use super::cursor::Cursor;
 use super::layers::{self, Layers};
-use super::FrameError;
 
 /// Shortest trailer (`FRAME_TRAILER_MINLEN`): the fixed msgpack overhead.
 pub const TRAILER_MINLEN: usize = 25;

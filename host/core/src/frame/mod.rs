@@ -1,0 +1,28 @@
+//! Super-chunks on disk as Blosc2 contiguous frames (`.b2frame`), the file
+//! format python-blosc2 and C-Blosc2 read and write.
+//!
+//! - [`Frame`] opens a frame and reads chunks on demand, never the whole
+//!   file; [`Frame::open_rw`] adds edits that never leave the file
+//!   unreadable (see the `edit` notes on [`Frame::append`]).
+//! - [`FrameWriter`] writes a new frame as a stream, under a temporary name
+//!   renamed into place when complete.
+//! - A frame whose chunks need user plugins records them in a plugin table
+//!   ([`PluginRecord`], the vlmeta entry [`plugins::VLMETA_NAME`]): id, kind,
+//!   name, version, sha256 and optionally the component itself. A reader
+//!   whose registered plugin has another hash is refused, naming both.
+
+mod edit;
+mod index;
+mod layout;
+pub mod plugins;
+mod reader;
+mod source;
+mod writer;
+
+pub use plugins::PluginRecord;
+pub use reader::Frame;
+pub use source::ReadAt;
+pub use writer::FrameWriter;
+
+#[cfg(test)]
+mod tests;

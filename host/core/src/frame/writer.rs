@@ -1,0 +1,327 @@
+//! Writing a new frame file as a stream of chunks: the file is built under
+//! a temporary name next to its destination and renamed into place only
+//! when complete, so a crash or error never leaves a half-written frame
+//! where a good file was.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
+use tempfile::NamedTempFile;
+
+use super::layout::{self, UsedPlugins};
+use super::plugins::PluginRecord;
+use crate::error::{Error, Result};
+use crate::params::CParams;
+use crate::pipeline::compress_chunk;
+use crate::plugin::PluginKind;
+use crate::registry::Registry;
+
+/// Writes a new frame chunk by chunk; memory stays bounded by one chunk
+/// plus the index (8 bytes per chunk).
+///
+/// ```
+/// use sandpress_core::{CParams, Registry, frame::{Frame, FrameWriter}};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("ints.b2frame");
+/// let cp = CParams { typesize: 4, ..CParams::default() };
+/// let mut w = FrameWriter::create(&path, cp, 4000, Vec::new(), Registry::new()).unwrap();
+/// let data: Vec<u8> = (0..2500u32).flat_map(|i| i.to_le_bytes()).collect();
+/// w.append(&data).unwrap();
+/// w.finish().unwrap();
+/// let f = Frame::open(&path).unwrap();
+/// assert_eq!(f.nchunks(), 3);
+/// assert_eq!(f.decompress_chunk_vec(2).unwrap(), &data[8000..]);
+/// ```
+pub struct FrameWriter {
+    out: BufWriter<NamedTempFile>,
+    dest: Option<PathBuf>,
+    header: FrameHeader,
+    cparams: CParams,
+    chunksize: usize,
+    registry: Registry,
+    locs: Vec<ChunkLoc>,
+    sizes: Vec<u32>,
+    /// Bytes written after the header.
+    cbytes: u64,
+    /// A short chunk was appended: no more data may follow.
+    closed: bool,
+    pending: Vec<u8>,
+    trailer: Trailer,
+    used: UsedPlugins,
+    embed: BTreeMap<(PluginKind, u8), Vec<u8>>,
+    kept: Vec<PluginRecord>,
+}
+
+impl FrameWriter {
+    /// Starts a frame that will be renamed to `path` by [`finish`](Self::finish).
+    /// Chunks hold `chunksize` bytes of data compressed with `cparams` and
+    /// the user plugins of `registry`; `metalayers` are fixed for the life
+    /// of the frame.
+    pub fn create(
+        path: impl AsRef<Path>,
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".sandpress-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io("create a file in", dir, &e))?;
+        Self::start(
+            tmp,
+            Some(path.to_path_buf()),
+            cparams,
+            chunksize,
+            metalayers,
+            registry,
+        )
+    }
+
+    /// Like [`create`](Self::create) but into an anonymous temporary file,
+    /// returned by [`finish_temp`](Self::finish_temp) (for writing a frame to
+    /// a pipe).
+    pub fn create_temp(
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        let tmp =
+            NamedTempFile::new().map_err(|e| Error::io("create", &std::env::temp_dir(), &e))?;
+        Self::start(tmp, None, cparams, chunksize, metalayers, registry)
+    }
+
+    fn start(
+        tmp: NamedTempFile,
+        dest: Option<PathBuf>,
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        let ts = usize::from(cparams.typesize.max(1));
+        if chunksize == 0
+            || !chunksize.is_multiple_of(ts)
+            || chunksize > sandpress_format::MAX_BUFFERSIZE as usize
+        {
+            return Err(Error::InvalidParam {
+                name: "chunksize",
+                reason: format!(
+                    "{chunksize} must be a positive multiple of typesize {ts} under 2 GB"
+                ),
+            });
+        }
+        let header = layout::new_header(&cparams, chunksize, metalayers);
+        let bytes = header.to_bytes()?;
+        let mut out = BufWriter::with_capacity(1 << 20, tmp);
+        let path = out.get_ref().path().to_path_buf();
+        out.write_all(&bytes)
+            .map_err(|e| Error::io("write", &path, &e))?;
+        Ok(FrameWriter {
+            out,
+            dest,
+            header: FrameHeader {
+                header_len: bytes.len() as u32,
+                ..header
+            },
+            cparams,
+            chunksize,
+            registry,
+            locs: Vec::new(),
+            sizes: Vec::new(),
+            cbytes: 0,
+            closed: false,
+            pending: Vec::new(),
+            trailer: Trailer::default(),
+            used: UsedPlugins::default(),
+            embed: BTreeMap::new(),
+            kept: Vec::new(),
+        })
+    }
+
+    /// Number of chunks written so far.
+    pub fn nchunks(&self) -> usize {
+        self.locs.len()
+    }
+
+    /// Uncompressed bytes written so far (whole chunks only).
+    pub fn nbytes(&self) -> u64 {
+        self.sizes.iter().map(|&s| u64::from(s)).sum()
+    }
+
+    /// Compressed bytes written so far.
+    pub fn cbytes(&self) -> u64 {
+        self.cbytes
+    }
+
+    /// Records the component bytes of a user plugin so the frame embeds
+    /// them in its plugin table (the frame then decodes where the plugin
+    /// is not registered).
+    pub fn embed_plugin(&mut self, kind: PluginKind, id: u8, component: Vec<u8>) {
+        self.embed.insert((kind, id), component);
+    }
+
+    /// Sets variable-length metalayer `name` (msgpack content is what
+    /// python-blosc2 expects).
+    pub fn set_vlmeta(&mut self, name: &str, content: &[u8]) -> Result<()> {
+        layout::set_vlmeta(&mut self.trailer, name, content)
+    }
+
+    /// Appends data: whole chunks are compressed and written, the rest is
+    /// kept until more data or [`finish`](Self::finish).
+    pub fn append(&mut self, mut data: &[u8]) -> Result<()> {
+        if !self.pending.is_empty() {
+            let take = (self.chunksize - self.pending.len()).min(data.len());
+            self.pending.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.pending.len() < self.chunksize {
+                return Ok(());
+            }
+            let chunk = std::mem::take(&mut self.pending);
+            self.compress_and_write(&chunk)?;
+        }
+        while data.len() >= self.chunksize {
+            let (head, rest) = data.split_at(self.chunksize);
+            self.compress_and_write(head)?;
+            data = rest;
+        }
+        self.pending.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn compress_and_write(&mut self, data: &[u8]) -> Result<()> {
+        let chunk = compress_chunk(data, &self.cparams, &self.registry, self.locs.len() as u64)?;
+        self.append_chunk(&chunk)
+    }
+
+    /// Keeps plugin table rows (of a frame being copied).
+    pub(crate) fn keep_plugins(&mut self, records: Vec<PluginRecord>) {
+        self.kept = records;
+    }
+
+    /// Sets a variable-length metalayer to an already compressed chunk.
+    pub(crate) fn set_raw_vlmeta(&mut self, name: &str, chunk: Vec<u8>) {
+        self.trailer.vlmeta.retain(|(n, _)| n != name);
+        self.trailer.vlmeta.push((name.to_string(), chunk));
+    }
+
+    /// Appends a chunk of any size (the frame is marked as having chunks
+    /// of variable size if they differ).
+    pub(crate) fn append_chunk_unchecked(&mut self, chunk: &[u8]) -> Result<()> {
+        let h = self.parse(chunk)?;
+        self.write_chunk(&chunk[..h.cbytes as usize], h.nbytes)
+    }
+
+    fn parse(&self, chunk: &[u8]) -> Result<sandpress_format::ChunkHeader> {
+        sandpress_format::ChunkHeader::parse(chunk).map_err(|source| Error::Format {
+            chunk: self.locs.len() as u64,
+            source,
+        })
+    }
+
+    /// Appends an already compressed chunk. Every chunk but the last must
+    /// hold exactly the frame's chunk size.
+    pub fn append_chunk(&mut self, chunk: &[u8]) -> Result<()> {
+        let h = self.parse(chunk)?;
+        if self.closed {
+            return Err(Error::InvalidParam {
+                name: "chunk",
+                reason: "a chunk shorter than the chunk size must be the last".into(),
+            });
+        }
+        if h.nbytes as usize > self.chunksize {
+            return Err(Error::InvalidParam {
+                name: "chunk",
+                reason: format!(
+                    "{} bytes exceed the chunk size {}",
+                    h.nbytes, self.chunksize
+                ),
+            });
+        }
+        self.closed = (h.nbytes as usize) < self.chunksize;
+        self.write_chunk(&chunk[..h.cbytes as usize], h.nbytes)
+    }
+
+    fn write_chunk(&mut self, chunk: &[u8], nbytes: u32) -> Result<()> {
+        let path = self.out.get_ref().path().to_path_buf();
+        self.out
+            .write_all(chunk)
+            .map_err(|e| Error::io("write", &path, &e))?;
+        self.used.note(chunk);
+        self.locs.push(ChunkLoc::At(self.cbytes));
+        self.sizes.push(nbytes);
+        self.cbytes += chunk.len() as u64;
+        Ok(())
+    }
+
+    fn complete(mut self) -> Result<(NamedTempFile, Option<PathBuf>)> {
+        if !self.pending.is_empty() {
+            let chunk = std::mem::take(&mut self.pending);
+            self.compress_and_write(&chunk)?;
+        }
+        let records = self.used.records(&self.kept, &self.registry, &self.embed)?;
+        layout::set_plugin_table(&mut self.trailer, &records)?;
+        let has_vlmeta = !self.trailer.vlmeta.is_empty();
+        layout::set_totals(&mut self.header, &self.sizes, self.cbytes, has_vlmeta);
+        let tail = layout::tail(&self.locs, &self.trailer)?;
+        self.header.frame_len = u64::from(self.header.header_len) + self.cbytes + tail.len() as u64;
+        let header = self.header.to_bytes()?;
+        let path = self.out.get_ref().path().to_path_buf();
+        let io = |e: std::io::Error| Error::io("write", &path, &e);
+        self.out.write_all(&tail).map_err(io)?;
+        let mut file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        file.write_all(&header).map_err(io)?;
+        file.as_file().sync_all().map_err(io)?;
+        Ok((file, self.dest))
+    }
+
+    /// Writes the index and trailer and renames the file into place.
+    pub fn finish(self) -> Result<()> {
+        let (file, dest) = self.complete()?;
+        let Some(dest) = dest else {
+            return Err(Error::InvalidParam {
+                name: "destination",
+                reason: "a temporary frame is finished with finish_temp".into(),
+            });
+        };
+        file.persist(&dest)
+            .map_err(|e| Error::io("rename a temporary file to", &dest, &e.error))?;
+        sync_dir(&dest);
+        Ok(())
+    }
+
+    /// Completes a frame made by [`create_temp`](Self::create_temp) and
+    /// returns its file, positioned at the start.
+    pub fn finish_temp(self) -> Result<std::fs::File> {
+        let (file, _) = self.complete()?;
+        let path = file.path().to_path_buf();
+        let mut f = file.into_file();
+        f.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io("read", &path, &e))?;
+        Ok(f)
+    }
+}
+
+/// Makes a rename durable (best effort: not every platform can open a
+/// directory).
+pub(crate) fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+    {
+        let _ = d.sync_all();
+    }
+}
