@@ -47,6 +47,16 @@ pub enum SandboxError {
         /// The memory limit in force.
         limit: usize,
     },
+    /// An embedded component does not hash to the sha256 its frame records.
+    #[error("embedded plugin {id} hashes to sha256 {actual}, but the frame records {recorded}")]
+    HashMismatch {
+        /// Plugin id.
+        id: u8,
+        /// Hash in the frame's plugin table.
+        recorded: String,
+        /// Hash of the embedded bytes.
+        actual: String,
+    },
     /// The component does not export the interface its kind requires.
     #[error("a {kind} plugin must export `{expected}`; the component exports {}", list(.found))]
     MissingInterface {

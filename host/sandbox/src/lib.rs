@@ -39,6 +39,7 @@
 //! ```
 
 mod cache;
+mod embedded;
 mod error;
 mod instance;
 mod limits;
@@ -49,6 +50,7 @@ mod store;
 mod validate;
 mod wasi;
 
+pub use embedded::Loaded;
 pub use error::SandboxError;
 pub use limits::Limits;
 pub use plugins::{WasmCodec, WasmFilter, WasmTransform};
