@@ -164,8 +164,11 @@ pub(crate) fn set_totals(h: &mut FrameHeader, sizes: &[u32], cbytes: u64, has_vl
         .enumerate()
         .all(|(i, &s)| s == cs || (i + 1 == n && s < cs));
     if !regular {
+        // python-blosc2 counts chunks as nbytes / chunksize unless the
+        // frame says its chunks vary (C-Blosc2 then writes version 3).
         h.variable_chunks = true;
         h.chunksize = 0;
+        h.version = h.version.max(3);
     }
 }
 
