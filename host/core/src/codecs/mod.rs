@@ -1,7 +1,13 @@
-//! The built-in codecs: Zstandard and LZ4 (which also decodes LZ4HC), with
-//! one compression context per thread.
+//! The built-in codecs: Zstandard, LZ4 (which also decodes LZ4HC), zlib, and
+//! BloscLZ (decoding only), with one compression context per thread.
 
 use std::cell::RefCell;
+
+pub mod blosclz;
+mod zlib;
+
+#[cfg(test)]
+mod tests;
 
 use sandpress_format::ids;
 
@@ -12,12 +18,15 @@ thread_local! {
 
 /// Whether `codec` is a built-in sandpress can compress with.
 pub fn can_compress(codec: u8) -> bool {
-    matches!(codec, ids::ZSTD | ids::LZ4)
+    matches!(codec, ids::ZSTD | ids::LZ4 | ids::ZLIB)
 }
 
 /// Whether `codec` is a built-in sandpress can decompress.
 pub fn can_decompress(codec: u8) -> bool {
-    matches!(codec, ids::ZSTD | ids::LZ4 | ids::LZ4HC)
+    matches!(
+        codec,
+        ids::ZSTD | ids::LZ4 | ids::LZ4HC | ids::ZLIB | ids::BLOSCLZ
+    )
 }
 
 /// Blosc2's mapping of clevel 1-9 to a Zstandard level.
@@ -63,6 +72,7 @@ pub fn compress(codec: u8, clevel: u8, src: &[u8], dst: &mut Vec<u8>) -> Result<
             dst.truncate(n);
             Ok(n <= maxout)
         }
+        ids::ZLIB => zlib::compress(clevel, src, dst, maxout),
         _ => Err(format!(
             "codec {codec} ({}) cannot compress",
             ids::codec_name(codec)
@@ -84,6 +94,8 @@ pub fn decompress(codec: u8, src: &[u8], dst: &mut [u8]) -> Result<(), String> {
         ids::LZ4 | ids::LZ4HC => {
             lz4_flex::block::decompress_into(src, dst).map_err(|e| e.to_string())?
         }
+        ids::ZLIB => zlib::decompress(src, dst)?,
+        ids::BLOSCLZ => blosclz::decompress(src, dst).map_err(|e| e.to_string())?,
         _ => {
             return Err(format!(
                 "codec {codec} ({}) cannot decompress",
