@@ -90,7 +90,7 @@ pub enum Error {
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
     /// A frame's bytes are malformed or use an unsupported feature.
-    #[error("{0}")]
+    #[error(transparent)]
     Frame(#[from] sandpress_format::frame::FrameError),
     /// Reading or writing a file failed.
     #[error("cannot {op} {path}: {message}")]

@@ -29,7 +29,10 @@ impl Loaded {
     }
 
     /// Adds it to `registry`.
-    pub fn register(&self, registry: &mut Registry) -> Result<(), sandpress_core::registry::RegistryError> {
+    pub fn register(
+        &self,
+        registry: &mut Registry,
+    ) -> Result<(), sandpress_core::registry::RegistryError> {
         match self {
             Loaded::Codec(c) => registry.register_codec(c.clone()),
             Loaded::Filter(f) => registry.register_filter(f.clone()),
@@ -44,7 +47,7 @@ impl Sandbox {
         match self.load_codec(name, id, bytes) {
             Ok(c) => Ok(Loaded::Codec(c)),
             Err(SandboxError::MissingInterface { .. }) => {
-                self.load_filter(id, bytes).map(|f| Loaded::Filter(f) )
+                self.load_filter(id, bytes).map(|f| Loaded::Filter(f))
             }
             Err(e) => Err(e),
         }
@@ -73,7 +76,9 @@ impl Sandbox {
                 continue;
             }
             let plugin = match r.meta.kind {
-                PluginKind::Codec => Loaded::Codec(self.load_codec(&r.meta.name, r.meta.id, bytes)?),
+                PluginKind::Codec => {
+                    Loaded::Codec(self.load_codec(&r.meta.name, r.meta.id, bytes)?)
+                }
                 _ => Loaded::Filter(self.load_filter(r.meta.id, bytes)?),
             };
             if plugin.meta().sha256 != r.meta.sha256 {
@@ -85,7 +90,9 @@ impl Sandbox {
             }
             plugin
                 .register(registry)
-                .map_err(|e| SandboxError::Invalid { message: e.to_string() })?;
+                .map_err(|e| SandboxError::Invalid {
+                    message: e.to_string(),
+                })?;
             loaded.push(plugin.meta().clone());
         }
         Ok(loaded)

@@ -19,7 +19,6 @@ use sandpress_format::frame::{ChunkLoc, HEADER_MINLEN};
 
 use super::layout::{self, UsedPlugins};
 use super::source::write_all_at;
-use super::writer::sync_dir;
 use super::{Frame, FrameWriter};
 use crate::error::{Error, Result};
 use crate::pipeline::compress_chunk;
@@ -239,7 +238,6 @@ impl<S: super::ReadAt> Frame<S> {
             w.append_chunk_unchecked(&self.chunk(i)?)?;
         }
         w.finish()?;
-        sync_dir(path);
         Ok(())
     }
 }

@@ -76,7 +76,7 @@ fn parse_hex32(s: &str) -> Option<[u8; 32]> {
 pub fn decode(bytes: &[u8]) -> Result<Vec<PluginRecord>> {
     let mut rd = bytes;
     let value =
-        rmpv::decode::read_value_with_max_depth(&mut rd, 4).map_err(|e| bad(e.to_string()))?;
+        rmpv::decode::read_value_with_max_depth(&mut rd, 16).map_err(|e| bad(e.to_string()))?;
     let Value::Array(rows) = value else {
         return Err(bad("not an array"));
     };

@@ -113,7 +113,7 @@ impl<S: ReadAt> Frame<S> {
         let header = FrameHeader::parse(&read(0, u64::from(header_len), "frame header")?)?;
         if header.frame_len > size {
             return Err(Error::Frame(FrameError::Truncated {
-                what: "frame (its header gives its length)",
+                what: "the frame, as long as its header says",
                 offset: 0,
                 needed: header.frame_len,
                 available: size,
@@ -185,7 +185,9 @@ impl<S: ReadAt> Frame<S> {
                         "chunk {i} is special in a frame without a fixed chunk size"
                     ))));
                 }
-                ChunkLoc::Special(_) if i + 1 == n && nbytes % chunksize != 0 => nbytes % chunksize,
+                ChunkLoc::Special(_) if i + 1 == n && !nbytes.is_multiple_of(chunksize) => {
+                    nbytes % chunksize
+                }
                 ChunkLoc::Special(_) => chunksize,
             };
             sizes.push(size.min(u64::from(u32::MAX)) as u32);

@@ -18,6 +18,17 @@ use crate::pipeline::compress_chunk;
 use crate::plugin::PluginKind;
 use crate::registry::Registry;
 
+/// What a finished frame holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameStats {
+    /// Number of chunks.
+    pub nchunks: usize,
+    /// Uncompressed bytes.
+    pub nbytes: u64,
+    /// Length of the frame file.
+    pub frame_len: u64,
+}
+
 /// Writes a new frame chunk by chunk; memory stays bounded by one chunk
 /// plus the index (8 bytes per chunk).
 ///
@@ -153,9 +164,9 @@ impl FrameWriter {
         self.locs.len()
     }
 
-    /// Uncompressed bytes written so far (whole chunks only).
+    /// Uncompressed bytes given so far (a partial chunk included).
     pub fn nbytes(&self) -> u64 {
-        self.sizes.iter().map(|&s| u64::from(s)).sum()
+        self.sizes.iter().map(|&s| u64::from(s)).sum::<u64>() + self.pending.len() as u64
     }
 
     /// Compressed bytes written so far.
@@ -263,7 +274,7 @@ impl FrameWriter {
         Ok(())
     }
 
-    fn complete(mut self) -> Result<(NamedTempFile, Option<PathBuf>)> {
+    fn complete(mut self) -> Result<(NamedTempFile, Option<PathBuf>, FrameStats)> {
         if !self.pending.is_empty() {
             let chunk = std::mem::take(&mut self.pending);
             self.compress_and_write(&chunk)?;
@@ -282,12 +293,17 @@ impl FrameWriter {
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         file.write_all(&header).map_err(io)?;
         file.as_file().sync_all().map_err(io)?;
-        Ok((file, self.dest))
+        let stats = FrameStats {
+            nchunks: self.locs.len(),
+            nbytes: self.header.nbytes as u64,
+            frame_len: self.header.frame_len,
+        };
+        Ok((file, self.dest, stats))
     }
 
     /// Writes the index and trailer and renames the file into place.
-    pub fn finish(self) -> Result<()> {
-        let (file, dest) = self.complete()?;
+    pub fn finish(self) -> Result<FrameStats> {
+        let (file, dest, stats) = self.complete()?;
         let Some(dest) = dest else {
             return Err(Error::InvalidParam {
                 name: "destination",
@@ -297,18 +313,18 @@ impl FrameWriter {
         file.persist(&dest)
             .map_err(|e| Error::io("rename a temporary file to", &dest, &e.error))?;
         sync_dir(&dest);
-        Ok(())
+        Ok(stats)
     }
 
     /// Completes a frame made by [`create_temp`](Self::create_temp) and
     /// returns its file, positioned at the start.
-    pub fn finish_temp(self) -> Result<std::fs::File> {
-        let (file, _) = self.complete()?;
+    pub fn finish_temp(self) -> Result<(std::fs::File, FrameStats)> {
+        let (file, _, stats) = self.complete()?;
         let path = file.path().to_path_buf();
         let mut f = file.into_file();
         f.seek(SeekFrom::Start(0))
             .map_err(|e| Error::io("read", &path, &e))?;
-        Ok(f)
+        Ok((f, stats))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::FormatError;
 pub enum FrameError {
     /// Fewer bytes than a structure needs.
     #[error(
-        "truncated frame: {what} at byte {offset} needs {needed} bytes, the frame has {available}"
+        "truncated frame: {what} at byte {offset} needs {needed} bytes, {available} are there"
     )]
     Truncated {
         /// What was being read.

@@ -1,0 +1,162 @@
+//! `sandpress decompress`: a frame back into its bytes (or its `.npy`).
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use sandpress_core::frame::Frame;
+use sandpress_core::plugin::PluginKind;
+use sandpress_core::{DParams, Registry};
+
+use super::io::{self, AtomicFile, SUFFIX};
+use super::npy::{self, NpyHeader};
+use super::progress;
+use super::spec::{self, Plugins};
+
+/// Options of `sandpress decompress`.
+#[derive(Args, Debug, Clone)]
+pub struct DecompressArgs {
+    /// Frame to decompress, or - for stdin.
+    pub input: PathBuf,
+    /// Output (default: INPUT without .b2frame; - for stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output if it exists.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Keep the input (the default; see --rm).
+    #[arg(short, long)]
+    pub keep: bool,
+    /// Remove the input once the output is complete.
+    #[arg(long, conflicts_with = "keep")]
+    pub rm: bool,
+    /// Worker threads (default: every core).
+    #[arg(short = 'T', long)]
+    pub threads: Option<usize>,
+    /// A plugin the frame needs and does not embed: ID=plugin.wasm.
+    #[arg(long = "plugin")]
+    pub plugins: Vec<String>,
+    /// Write the raw bytes even when the frame came from a .npy.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+fn derive_output(input: &Path) -> Result<PathBuf> {
+    let s = input.to_string_lossy();
+    match s.strip_suffix(SUFFIX) {
+        Some(stem) if !stem.is_empty() => Ok(PathBuf::from(stem)),
+        _ => bail!(
+            "{} does not end in {SUFFIX}: name the output with -o",
+            input.display()
+        ),
+    }
+}
+
+/// Opens a frame from a path, or from stdin copied to a temporary file
+/// (the index is at the end of a frame).
+fn open(path: &Path) -> Result<(Frame, Option<tempfile::NamedTempFile>)> {
+    if io::is_dash(path) {
+        let mut tmp = tempfile::NamedTempFile::new().context("creating a temporary file")?;
+        std::io::copy(&mut std::io::stdin().lock(), tmp.as_file_mut()).context("reading stdin")?;
+        let f = Frame::open(tmp.path()).context("reading the frame from stdin")?;
+        return Ok((f, Some(tmp)));
+    }
+    let f = super::open_frame(path)?;
+    Ok((f, None))
+}
+
+/// Loads the plugins a frame needs: `--plugin` components, then the ones it
+/// embeds; refuses a frame whose recorded plugins are missing.
+pub fn registry_for(frame: &mut Frame, specs: &[String], plugins: &mut Plugins) -> Result<()> {
+    let mut registry = Registry::new();
+    for s in specs {
+        let spec = spec::plugin(s)?;
+        let kind = frame
+            .plugins()
+            .iter()
+            .find(|r| r.meta.id == spec.id())
+            .map(|r| r.meta.kind)
+            .or_else(|| (frame.header().codec == spec.id()).then_some(PluginKind::Codec));
+        plugins.load(&spec, kind, &mut registry)?;
+    }
+    if frame.plugins().iter().any(|r| r.component.is_some()) {
+        let records = frame.plugins().to_vec();
+        plugins
+            .sandbox()?
+            .register_embedded(&records, &mut registry)
+            .context("loading the plugins embedded in the frame")?;
+    }
+    for r in frame.plugins() {
+        let present = match r.meta.kind {
+            PluginKind::Codec => registry.codec(r.meta.id).is_some(),
+            _ => registry.filter(r.meta.id).is_some(),
+        };
+        if !present {
+            bail!(
+                "the frame needs {} {} ({:?}, sha256 {}), which it does not embed: pass --plugin {}=FILE.wasm",
+                r.meta.kind,
+                r.meta.id,
+                r.meta.name,
+                r.meta.sha256_hex(),
+                r.meta.id
+            );
+        }
+    }
+    frame.set_registry(registry)?;
+    Ok(())
+}
+
+/// Runs `sandpress decompress`; returns a one-line summary for stderr.
+pub fn run(a: &DecompressArgs) -> Result<String> {
+    let output = io::resolve_output(&a.input, a.output.as_deref(), derive_output, a.force)?;
+    let (mut frame, _stdin_copy) = open(&a.input)?;
+    let mut plugins = Plugins::default();
+    registry_for(&mut frame, &a.plugins, &mut plugins)?;
+    frame.set_dparams(DParams {
+        nthreads: super::compress::default_threads(a.threads),
+        ..DParams::default()
+    });
+    let npy = match (a.raw, frame.metalayer(npy::METALAYER)) {
+        (false, Some(m)) => Some(NpyHeader::from_metalayer(m)?),
+        _ => None,
+    };
+    let mut atomic = output.as_deref().map(AtomicFile::create).transpose()?;
+    let stdout = std::io::stdout();
+    let sink: Box<dyn Write + '_> = match &mut atomic {
+        Some(f) => Box::new(f.file()),
+        None => Box::new(stdout.lock()),
+    };
+    let mut out = BufWriter::with_capacity(1 << 20, sink);
+    if let Some(h) = &npy {
+        out.write_all(&h.to_bytes()).context("writing the output")?;
+    }
+    let bar = progress::bar(Some(frame.nbytes()), "decompressing");
+    let mut buf = Vec::new();
+    for i in 0..frame.nchunks() {
+        buf.resize(frame.chunk_nbytes(i)?, 0);
+        frame
+            .decompress_chunk(i, &mut buf)
+            .with_context(|| format!("{}", a.input.display()))?;
+        out.write_all(&buf).context("writing the output")?;
+        bar.inc(buf.len() as u64);
+    }
+    bar.finish_and_clear();
+    out.flush().context("writing the output")?;
+    drop(out);
+    if let Some(f) = atomic {
+        f.commit()?;
+    }
+    if a.rm && !io::is_dash(&a.input) {
+        std::fs::remove_file(&a.input)
+            .with_context(|| format!("removing {}", a.input.display()))?;
+    }
+    let name = output
+        .as_ref()
+        .map_or("stdout".into(), |p| p.display().to_string());
+    Ok(format!(
+        "{name}: {} bytes from {} chunks",
+        frame.nbytes(),
+        frame.nchunks()
+    ))
+}

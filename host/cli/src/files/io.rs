@@ -1,0 +1,127 @@
+//! Inputs and outputs of the file commands: paths or `-` for stdin and
+//! stdout, default output names, refusing to overwrite without `-f`, and
+//! files that appear under their name only once complete.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use tempfile::NamedTempFile;
+
+/// The suffix of frame files.
+pub const SUFFIX: &str = ".b2frame";
+
+/// Whether `p` means stdin or stdout.
+pub fn is_dash(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// Opens the input and tells its size when known.
+pub fn open_input(path: &Path) -> Result<(Box<dyn Read>, Option<u64>)> {
+    if is_dash(path) {
+        return Ok((Box::new(io::stdin().lock()), None));
+    }
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    Ok((Box::new(f), size))
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+pub fn read_full(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Where a command writes: `None` is stdout.
+pub fn resolve_output(
+    input: &Path,
+    output: Option<&Path>,
+    derive: impl Fn(&Path) -> Result<PathBuf>,
+    force: bool,
+) -> Result<Option<PathBuf>> {
+    let out = match output {
+        Some(o) if is_dash(o) => None,
+        Some(o) => Some(o.to_path_buf()),
+        None if is_dash(input) => None,
+        None => Some(derive(input)?),
+    };
+    match &out {
+        None if io::stdout().is_terminal() => {
+            bail!("refusing to write binary data to a terminal (use -o FILE, or redirect)")
+        }
+        Some(p) if !force && p.exists() => {
+            bail!("{} already exists (use -f to overwrite)", p.display())
+        }
+        Some(p) if !is_dash(input) && same_file(input, p) => {
+            bail!("{} is both input and output", p.display())
+        }
+        _ => Ok(out),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// A file written under a temporary name in its final directory and
+/// renamed into place by [`commit`](Self::commit); dropped uncommitted, it
+/// disappears.
+pub struct AtomicFile {
+    tmp: NamedTempFile,
+    dest: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing what will become `dest`.
+    pub fn create(dest: &Path) -> Result<Self> {
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".sandpress-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        Ok(AtomicFile {
+            tmp,
+            dest: dest.to_path_buf(),
+        })
+    }
+
+    /// The file to write to.
+    pub fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Syncs the file and renames it into place.
+    pub fn commit(self) -> Result<()> {
+        self.tmp
+            .as_file()
+            .sync_all()
+            .context("syncing the output")?;
+        self.tmp
+            .persist(&self.dest)
+            .with_context(|| format!("cannot rename the output to {}", self.dest.display()))?;
+        Ok(())
+    }
+}
+
+/// Copies a finished temporary file to stdout.
+pub fn copy_to_stdout(mut f: File) -> Result<()> {
+    let mut out = io::stdout().lock();
+    io::copy(&mut f, &mut out).context("writing to stdout")?;
+    out.flush().context("writing to stdout")
+}
