@@ -3,5 +3,6 @@
 mod common;
 mod demo;
 mod example_plugins;
+mod files;
 mod hostile;
 mod registration;

@@ -2,5 +2,6 @@
 //! output (so tests run them in-process).
 
 pub mod bench;
+pub mod cli;
 pub mod demo;
 pub mod files;

@@ -1,0 +1,294 @@
+//! The file commands as a user runs them: `sandpress compress`,
+//! `decompress` and `info`, in-process through `sandpress::cli::run`, with
+//! exit codes and the one-line errors.
+
+use std::path::{Path, PathBuf};
+
+use sandpress::files::npy::NpyHeader;
+use sandpress_core::frame::Frame;
+
+/// Runs `sandpress ARGS`; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("sandpress")
+        .chain(args.iter().copied())
+        .map(Into::into);
+    let code = sandpress::cli::run(argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "sandpress {args:?} failed: {err}");
+    out
+}
+
+fn fails(args: &[&str]) -> String {
+    let (code, _, err) = run(args);
+    assert_eq!(code, 1, "sandpress {args:?} should fail, said {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("sandpress: "), "{err}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+/// A random walk of int32.
+fn walk(n: usize) -> Vec<u8> {
+    let mut x: i32 = 0;
+    let mut seed: u32 = 12345;
+    (0..n)
+        .flat_map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            x = x.wrapping_add((seed >> 28) as i32 - 8);
+            x.to_le_bytes()
+        })
+        .collect()
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn round_trips_with_every_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("walk.raw");
+    // 1 MB and 3 bytes: the last item is partial.
+    let mut data = walk(250_000);
+    data.extend_from_slice(&[1, 2, 3]);
+    std::fs::write(&raw, &data).unwrap();
+    let frame = dir.path().join("walk.raw.b2frame");
+    let back = dir.path().join("back.raw");
+    let cases: &[&[&str]] = &[
+        &[],
+        &["--codec", "lz4", "--filter", "bitshuffle", "-9"],
+        &[
+            "--codec", "zlib", "--filter", "delta", "--filter", "shuffle", "-3",
+        ],
+        &["--codec", "zstd", "--filter", "none", "-0"],
+        &[
+            "--typesize",
+            "2",
+            "--chunksize",
+            "100000",
+            "--blocksize",
+            "8K",
+            "--splitmode",
+            "never",
+        ],
+        &[
+            "--typesize",
+            "16",
+            "--chunksize",
+            "64K",
+            "--splitmode",
+            "always",
+            "-T",
+            "1",
+        ],
+    ];
+    for extra in cases {
+        // Later options override earlier ones, as in zstd.
+        let mut args = vec!["compress", s(&raw), "-f", "--typesize", "4"];
+        args.extend_from_slice(extra);
+        ok(&args);
+        ok(&["decompress", s(&frame), "-o", s(&back), "-f", "-T", "2"]);
+        assert_eq!(std::fs::read(&back).unwrap(), data, "{extra:?}");
+    }
+    // Input kept, no temporary files left.
+    assert_eq!(files_in(dir.path()), [back, raw, frame]);
+}
+
+#[test]
+fn npy_keeps_dtype_and_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("a.npy");
+    let h = NpyHeader {
+        descr: "<f8".into(),
+        fortran_order: false,
+        shape: vec![300, 7],
+    };
+    let mut bytes = h.to_bytes();
+    let body: Vec<u8> = (0..2100)
+        .flat_map(|i| (f64::from(i) * 0.5).to_le_bytes())
+        .collect();
+    bytes.extend_from_slice(&body);
+    std::fs::write(&npy, &bytes).unwrap();
+    ok(&["compress", s(&npy), "--rm"]);
+    assert!(!npy.exists(), "--rm removes the input");
+    let frame = dir.path().join("a.npy.b2frame");
+    let f = Frame::open(&frame).unwrap();
+    assert_eq!(f.header().typesize, 8, "typesize from the dtype");
+    assert_eq!(f.nbytes(), body.len() as u64);
+    let info = ok(&["info", s(&frame)]);
+    assert!(info.contains("sandpress.npy"), "{info}");
+    assert!(info.contains("[300, 7]"), "{info}");
+    ok(&["d", s(&frame)]);
+    assert_eq!(std::fs::read(&npy).unwrap(), bytes);
+    ok(&[
+        "decompress",
+        s(&frame),
+        "--raw",
+        "-o",
+        s(&dir.path().join("a.raw")),
+    ]);
+    assert_eq!(std::fs::read(dir.path().join("a.raw")).unwrap(), body);
+    // A header that disagrees with the data.
+    let short = dir.path().join("short.npy");
+    std::fs::write(&short, &bytes[..bytes.len() - 8]).unwrap();
+    let e = fails(&["compress", s(&short)]);
+    assert!(e.contains("describes 16800 bytes"), "{e}");
+    assert!(!dir.path().join("short.npy.b2frame").exists());
+}
+
+#[test]
+fn plugins_by_file_embedded_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    let listing = ok(&["example-plugins", s(&plugins)]);
+    assert_eq!(listing.lines().count(), 4, "{listing}");
+    let repeat = format!("160={}", s(&plugins.join("repeat-codec.wasm")));
+    let step = format!("160={}", s(&plugins.join("step-codec.wasm")));
+    let raw = dir.path().join("steps.raw");
+    let data: Vec<u8> = (0..400_000i32)
+        .flat_map(|i| (i / 50_000).to_le_bytes())
+        .collect();
+    std::fs::write(&raw, &data).unwrap();
+    let emb = dir.path().join("emb.b2frame");
+    let plain = dir.path().join("plain.b2frame");
+    let base = [
+        "compress",
+        s(&raw),
+        "--typesize",
+        "4",
+        "--filter",
+        "none",
+        "--codec",
+    ];
+    ok(&[&base[..], &[&repeat, "--embed-plugins", "-o", s(&emb)]].concat());
+    ok(&[&base[..], &[&repeat, "-o", s(&plain)]].concat());
+    assert!(
+        std::fs::metadata(&plain).unwrap().len() * 10 < data.len() as u64,
+        "compresses"
+    );
+
+    let info = ok(&["info", s(&emb)]);
+    assert!(info.contains("plugin codec 160 \"repeat-codec\""), "{info}");
+    assert!(info.contains("embedded ("), "{info}");
+    let out = dir.path().join("out.raw");
+    ok(&["decompress", s(&emb), "-o", s(&out)]);
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+
+    let e = fails(&["decompress", s(&plain), "-o", s(&out), "-f"]);
+    assert!(e.contains("pass --plugin 160=FILE.wasm"), "{e}");
+    ok(&[
+        "decompress",
+        s(&plain),
+        "-o",
+        s(&out),
+        "-f",
+        "--plugin",
+        &repeat,
+    ]);
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+    let e = fails(&[
+        "decompress",
+        s(&plain),
+        "-o",
+        s(&out),
+        "-f",
+        "--plugin",
+        &step,
+    ]);
+    let f = Frame::open(&plain).unwrap();
+    let recorded = f.plugins()[0].meta.sha256_hex();
+    assert!(e.contains(&recorded) && e.contains("step-codec"), "{e}");
+}
+
+#[test]
+fn refuses_what_zstd_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("x.raw");
+    std::fs::write(&raw, walk(1000)).unwrap();
+    ok(&["compress", s(&raw)]);
+    let frame = dir.path().join("x.raw.b2frame");
+    let before = std::fs::read(&frame).unwrap();
+    let e = fails(&["compress", s(&raw)]);
+    assert!(e.contains("already exists (use -f"), "{e}");
+    assert_eq!(std::fs::read(&frame).unwrap(), before);
+    let e = fails(&["decompress", s(&raw)]);
+    assert!(e.contains("does not end in .b2frame"), "{e}");
+    let e = fails(&["compress", s(&raw), "-o", s(&raw), "-f"]);
+    assert!(e.contains("both input and output"), "{e}");
+    let e = fails(&["compress", s(&raw), "-f", "--codec", "snappy"]);
+    assert!(e.contains("unknown codec"), "{e}");
+    let e = fails(&[
+        "compress",
+        s(&dir.path().join("missing")),
+        "-o",
+        s(&frame),
+        "-f",
+    ]);
+    assert!(e.contains("cannot open"), "{e}");
+    assert_eq!(
+        std::fs::read(&frame).unwrap(),
+        before,
+        "failed runs leave the output"
+    );
+    let (code, _, err) = run(&["compress", "--clevel", "12", s(&raw)]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn damaged_frames_fail_with_one_line_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("x.raw");
+    std::fs::write(&raw, walk(300_000)).unwrap();
+    ok(&[
+        "compress",
+        s(&raw),
+        "--typesize",
+        "4",
+        "--chunksize",
+        "256K",
+    ]);
+    let frame = std::fs::read(dir.path().join("x.raw.b2frame")).unwrap();
+    let bad = dir.path().join("bad.b2frame");
+    let out = dir.path().join("bad");
+    // Truncated, and a chunk's bytes flipped inside its streams.
+    std::fs::write(&bad, &frame[..frame.len() / 2]).unwrap();
+    let e = fails(&["decompress", s(&bad)]);
+    assert!(e.contains("truncated frame"), "{e}");
+    let e = fails(&["info", s(&bad)]);
+    assert!(e.contains("truncated frame"), "{e}");
+    // The first chunk claims to run past the chunks section.
+    let header_len = u32::from_be_bytes(frame[11..15].try_into().unwrap()) as usize;
+    let mut long = frame.clone();
+    long[header_len + 12..header_len + 16].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+    std::fs::write(&bad, &long).unwrap();
+    let e = fails(&["decompress", s(&bad)]);
+    assert!(e.contains("runs past the chunks section"), "{e}");
+    assert!(!out.exists(), "no partial output");
+    let names: Vec<String> = files_in(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["bad.b2frame", "x.raw", "x.raw.b2frame"],
+        "no temporary files left"
+    );
+}
