@@ -5,4 +5,5 @@ mod demo;
 mod example_plugins;
 mod files;
 mod hostile;
+mod interop;
 mod registration;
