@@ -1,4 +1,5 @@
-//! BloscLZ, C-Blosc2's own codec (id 0): a decoder, written from the format.
+//! BloscLZ, C-Blosc2's own codec (id 0): a decoder written from the format,
+//! and an encoder ([`compress`]) whose streams C-Blosc2 decodes.
 //!
 //! A stream is a sequence of instructions, each starting with a control byte
 //! `ctrl`; the first instruction is always a literal run, and only the low 5
@@ -17,6 +18,8 @@
 //! what the instructions wrote. C-Blosc2's encoder always ends on literals.
 
 use thiserror::Error;
+
+pub use super::blosclz_encode::compress;
 
 /// Distances up to this one fit in the two-byte form.
 const NEAR_DISTANCE: usize = 8191;

@@ -1,9 +1,11 @@
-//! The built-in codecs: Zstandard, LZ4 (which also decodes LZ4HC), zlib, and
-//! BloscLZ (decoding only), with one compression context per thread.
+//! The built-in codecs: Zstandard, LZ4 (which also decodes LZ4HC), zlib and
+//! BloscLZ, with one compression context per thread. The BloscLZ encoder,
+//! [`blosclz::compress`], is not yet offered to the pipeline.
 
 use std::cell::RefCell;
 
 pub mod blosclz;
+mod blosclz_encode;
 mod zlib;
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Interop vectors written by python-blosc2 (see `tests-data/codecs/`), zlib
-//! round trips, and hostile BloscLZ streams.
+//! round trips, hostile BloscLZ streams, and the BloscLZ encoder.
 
 use proptest::prelude::*;
 use sandpress_format::{BlockData, ChunkView, Stream, ids};
@@ -138,12 +138,15 @@ struct Kinds {
     overlapping: usize,
     len_over_255: usize,
     run_over_65535: usize,
+    /// Whether the last instruction is a literal run.
+    ends_on_literals: bool,
 }
 
 fn scan(s: &[u8], kinds: &mut Kinds) {
     let mut i = 1;
     let mut ctrl = s[0] & 31;
     loop {
+        kinds.ends_on_literals = ctrl < 32;
         if ctrl < 32 {
             kinds.literals += 1;
             i += usize::from(ctrl) + 1;
@@ -278,6 +281,7 @@ proptest! {
 
     #[test]
     fn zlib_chunks_round_trip(
+        filters in prop_oneof![Just([0; 6]), Just([0, 0, 0, 0, 0, ids::SHUFFLE]), Just([0, 0, 0, 0, 0, ids::BITSHUFFLE])],
         len in 0usize..20000,
         typesize in 1u8..=8,
         clevel in 0u8..=9,
@@ -287,7 +291,7 @@ proptest! {
         let data: Vec<u8> = (0..len as u64)
             .map(|i| ((i.wrapping_mul(seed | 1) >> 7) % 13) as u8)
             .collect();
-        let cp = CParams { codec: ids::ZLIB, clevel, typesize, splitmode: split, ..CParams::default() };
+        let cp = CParams { codec: ids::ZLIB, clevel, typesize, filters, splitmode: split, ..CParams::default() };
         let chunk = compress_chunk(&data, &cp, &Registry::new(), 0).unwrap();
         let mut out = vec![0u8; len];
         decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap();
@@ -304,4 +308,87 @@ fn zlib_streams_have_the_zlib_header_and_level() {
     assert_eq!(c[0], 0x78);
     assert_eq!(c[1] >> 6, 3);
     assert_eq!((u16::from(c[0]) << 8 | u16::from(c[1])) % 31, 0);
+}
+
+/// Test data for the BloscLZ encoder: `kind` picks random bytes, a small
+/// alphabet, runs, or random segments repeated up to 80,000 bytes later.
+fn encoder_data(kind: u8, len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let r = next();
+        match kind % 4 {
+            0 => out.push(r as u8),
+            1 => out.push((r % 3) as u8),
+            2 => out.extend(std::iter::repeat_n(r as u8, (r >> 8) as usize % 300)),
+            _ => {
+                let back = 1 + (r >> 8) as usize % 80_000;
+                let n = 1 + (r >> 32) as usize % 200;
+                if back <= out.len() && r % 4 != 0 {
+                    let from = out.len() - back;
+                    for i in 0..n {
+                        out.push(out[from + i]);
+                    }
+                } else {
+                    out.extend((0..n).map(|i| (r >> (i % 8 * 8)) as u8 ^ i as u8));
+                }
+            }
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn blosclz_encoder_round_trips(
+        kind in 0u8..4,
+        len in prop_oneof![0usize..100, 100usize..5000, 60_000usize..200_000],
+        clevel in 1u8..=9,
+        seed in any::<u64>(),
+    ) {
+        let data = encoder_data(kind, len, seed);
+        let mut s = Vec::new();
+        if blosclz::compress(clevel, &data, &mut s, usize::MAX) {
+            let mut out = vec![0u8; data.len()];
+            prop_assert_eq!(blosclz::decompress(&s, &mut out), Ok(data.len()));
+            prop_assert!(out == data);
+            // C-Blosc2's decoder drops a match that ends the stream.
+            let mut k = Kinds::default();
+            scan(&s, &mut k);
+            prop_assert!(k.ends_on_literals);
+            prop_assert!(s[0] & 0x20 != 0, "C-Blosc2's marker");
+            // With room for one byte less, it gives up.
+            let maxout = s.len() - 1;
+            prop_assert!(!blosclz::compress(clevel, &data, &mut s, maxout));
+        } else {
+            prop_assert!(data.len() < 16);
+        }
+    }
+}
+
+#[test]
+fn blosclz_encoder_writes_far_and_long_matches() {
+    let data = encoder_data(3, 300_000, 7);
+    let mut s = Vec::new();
+    assert!(blosclz::compress(9, &data, &mut s, data.len() - 1));
+    let mut k = Kinds::default();
+    scan(&s, &mut k);
+    assert!(k.far > 0 && k.near > 0 && k.overlapping > 0, "{k:?}");
+    let runs = [vec![1u8; 10], vec![7; 100_000], vec![2; 10]].concat();
+    assert!(blosclz::compress(1, &runs, &mut s, runs.len() - 1));
+    let mut k = Kinds::default();
+    scan(&s, &mut k);
+    assert!(k.run_over_65535 > 0, "{k:?}");
+    let mut out = vec![0; runs.len()];
+    assert_eq!(blosclz::decompress(&s, &mut out), Ok(runs.len()));
+    assert_eq!(out, runs);
 }
