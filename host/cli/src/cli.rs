@@ -92,9 +92,18 @@ pub fn run(
             }
             0
         }
+        // A reader that went away (`sandpress info f | head`) is not an error.
+        Err(e) if broken_pipe(&e) => 0,
         Err(e) => {
             let _ = writeln!(err, "sandpress: {e:#}");
             1
         }
     }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -13,6 +13,8 @@ use crate::params::{CParams, DParams};
 use crate::pipeline::{compress_chunk, decompress_chunk};
 use crate::registry::Registry;
 
+mod persist;
+
 /// An ordered list of Blosc2 chunks, all of `chunksize` uncompressed bytes
 /// except possibly the last.
 ///
