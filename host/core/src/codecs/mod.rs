@@ -20,7 +20,7 @@ thread_local! {
 
 /// Whether `codec` is a built-in sandpress can compress with.
 pub fn can_compress(codec: u8) -> bool {
-    matches!(codec, ids::ZSTD | ids::LZ4 | ids::ZLIB)
+    matches!(codec, ids::ZSTD | ids::LZ4 | ids::ZLIB | ids::BLOSCLZ)
 }
 
 /// Whether `codec` is a built-in sandpress can decompress.
@@ -75,6 +75,7 @@ pub fn compress(codec: u8, clevel: u8, src: &[u8], dst: &mut Vec<u8>) -> Result<
             Ok(n <= maxout)
         }
         ids::ZLIB => zlib::compress(clevel, src, dst, maxout),
+        ids::BLOSCLZ => Ok(blosclz::compress(clevel.max(1), src, dst, maxout)),
         _ => Err(format!(
             "codec {codec} ({}) cannot compress",
             ids::codec_name(codec)
