@@ -17,7 +17,7 @@ use std::path::Path;
 use sandpress_format::ChunkHeader;
 use sandpress_format::frame::{ChunkLoc, HEADER_MINLEN};
 
-use super::layout::{self, UsedPlugins};
+use super::layout::{self, Placement, UsedPlugins};
 use super::source::write_all_at;
 use super::{Frame, FrameWriter};
 use crate::error::{Error, Result};
@@ -125,14 +125,29 @@ impl Frame<File> {
         }
         let header_len = u64::from(self.header.header_len);
         let old_end = self.header.frame_len;
+        let chunksize = match (self.header.chunksize, headers.first()) {
+            (cs, _) if cs > 0 || self.header.variable_chunks => cs,
+            (_, Some(h)) => h.nbytes as i32,
+            (cs, None) => cs,
+        };
+        // What to write after the frame, and where each new chunk goes.
+        let mut blobs: Vec<Vec<u8>> = Vec::new();
         let mut pos = old_end;
-        let mut new_locs = Vec::with_capacity(chunks.len());
         let mut used = UsedPlugins::default();
+        let mut store = |bytes: Vec<u8>, pos: &mut u64| {
+            used.note(&bytes);
+            let at = ChunkLoc::At(*pos - header_len);
+            *pos += bytes.len() as u64;
+            blobs.push(bytes);
+            at
+        };
+        let mut new_locs = Vec::with_capacity(chunks.len());
         for (c, h) in chunks.iter().zip(&headers) {
-            let c = &c[..h.cbytes as usize];
-            used.note(c);
-            new_locs.push((ChunkLoc::At(pos - header_len), h.nbytes));
-            pos += c.len() as u64;
+            let loc = match layout::place(c, h, chunksize)? {
+                Placement::Index(s) => ChunkLoc::Special(s),
+                Placement::Stored(bytes) => store(bytes, &mut pos),
+            };
+            new_locs.push((loc, h.nbytes));
         }
         let mut locs = self.locs.clone();
         let mut sizes = self.sizes.clone();
@@ -156,10 +171,17 @@ impl Frame<File> {
                 }
             }
         }
+        if !layout::regular(&sizes, chunksize) {
+            let ts = self.header.typesize.clamp(1, 255) as u8;
+            for (i, bytes) in layout::unindex_specials(&locs, &sizes, ts)? {
+                locs[i] = store(bytes, &mut pos);
+            }
+        }
         let mut trailer = self.trailer.clone();
         let records = used.records(&self.plugins, &self.registry, &BTreeMap::new())?;
         layout::set_plugin_table(&mut trailer, &records)?;
         let mut header = self.header.clone();
+        header.chunksize = chunksize;
         layout::set_totals(
             &mut header,
             &sizes,
@@ -172,9 +194,9 @@ impl Frame<File> {
 
         let result = (|| -> std::io::Result<()> {
             let mut p = old_end;
-            for (c, h) in chunks.iter().zip(&headers) {
-                write_all_at(&self.src, &c[..h.cbytes as usize], p)?;
-                p += u64::from(h.cbytes);
+            for b in &blobs {
+                write_all_at(&self.src, b, p)?;
+                p += b.len() as u64;
             }
             write_all_at(&self.src, &tail, p)?;
             self.src.sync_data()?;

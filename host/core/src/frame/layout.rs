@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 
 use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
-use sandpress_format::{ChunkHeader, ids};
+use sandpress_format::{ChunkHeader, Special, ids};
 
 use super::index;
 use super::plugins::{self, PluginRecord};
 use crate::error::{Error, Result};
 use crate::params::{CParams, SplitMode};
+use crate::pipeline::special_chunk;
 use crate::plugin::{PluginKind, PluginMeta};
 use crate::registry::Registry;
 
@@ -153,17 +154,12 @@ pub(crate) fn set_totals(h: &mut FrameHeader, sizes: &[u32], cbytes: u64, has_vl
     h.cbytes = cbytes as i64;
     h.has_vlmeta = has_vlmeta;
     if h.chunksize <= 0
+        && !h.variable_chunks
         && let Some(&first) = sizes.first()
     {
         h.chunksize = first as i32;
     }
-    let cs = h.chunksize.max(0) as u32;
-    let n = sizes.len();
-    let regular = sizes
-        .iter()
-        .enumerate()
-        .all(|(i, &s)| s == cs || (i + 1 == n && s < cs));
-    if !regular {
+    if !regular(sizes, h.chunksize) && !sizes.is_empty() {
         // python-blosc2 counts chunks as nbytes / chunksize unless the
         // frame says its chunks vary (C-Blosc2 then writes version 3).
         h.variable_chunks = true;
@@ -181,4 +177,87 @@ pub(crate) fn tail(locs: &[ChunkLoc], trailer: &Trailer) -> Result<Vec<u8>> {
     };
     out.extend_from_slice(&trailer.to_bytes()?);
     Ok(out)
+}
+
+/// Where a chunk goes in a frame. C-Blosc2 reads all-zero, NaN and
+/// uninitialized chunks only as index entries (no bytes stored), and
+/// stored special chunks only of the repeated-value kind.
+pub(crate) enum Placement {
+    /// An index entry only.
+    Index(Special),
+    /// These bytes (the chunk, or a repeated-value chunk standing for it).
+    Stored(Vec<u8>),
+}
+
+/// How to store `chunk` (header `h`) in a frame of `chunksize`-byte chunks.
+pub(crate) fn place(chunk: &[u8], h: &ChunkHeader, chunksize: i32) -> Result<Placement> {
+    match h.special() {
+        s @ (Special::Zeros | Special::Nans | Special::Uninit) => {
+            if chunksize > 0 && h.nbytes == chunksize as u32 {
+                Ok(Placement::Index(s))
+            } else {
+                stored_special(s, h.typesize, h.nbytes as usize).map(Placement::Stored)
+            }
+        }
+        _ => Ok(Placement::Stored(chunk[..h.cbytes as usize].to_vec())),
+    }
+}
+
+/// A chunk C-Blosc2 reads with the content of special chunk `s`.
+pub(crate) fn stored_special(s: Special, typesize: u8, nbytes: usize) -> Result<Vec<u8>> {
+    let ts = usize::from(typesize.max(1));
+    let value: Vec<u8> = match (s, ts) {
+        (Special::Nans, 4) => f32::NAN.to_le_bytes().to_vec(),
+        (Special::Nans, 8) => f64::NAN.to_le_bytes().to_vec(),
+        _ => vec![0; ts],
+    };
+    if nbytes.is_multiple_of(ts) {
+        return special_chunk(Special::Value, typesize.max(1), nbytes, &value);
+    }
+    if value.iter().all(|&b| b == 0) {
+        return special_chunk(Special::Value, 1, nbytes, &[0]);
+    }
+    // A NaN chunk with a partial last item: stored raw.
+    let data: Vec<u8> = value.iter().copied().cycle().take(nbytes).collect();
+    let mut h = ChunkHeader::new(
+        ids::BLOSCLZ,
+        typesize.max(1),
+        nbytes as u32,
+        nbytes.max(1) as u32,
+    );
+    h.set_memcpyed(true);
+    h.cbytes = (sandpress_format::HEADER_LEN + nbytes) as u32;
+    let mut out = h.to_bytes().to_vec();
+    out.extend_from_slice(&data);
+    Ok(out)
+}
+
+/// Whether chunks of `sizes` fit the fixed-size rule for `chunksize`.
+pub(crate) fn regular(sizes: &[u32], chunksize: i32) -> bool {
+    let cs = chunksize.max(0) as u32;
+    let n = sizes.len();
+    cs > 0
+        && sizes
+            .iter()
+            .enumerate()
+            .all(|(i, &s)| s == cs || (i + 1 == n && s < cs))
+}
+
+/// In a frame whose chunks vary in size, index-only special chunks cannot
+/// be read: the chunks (index, bytes) to store for them instead.
+pub(crate) fn unindex_specials(
+    locs: &[ChunkLoc],
+    sizes: &[u32],
+    typesize: u8,
+) -> Result<Vec<(usize, Vec<u8>)>> {
+    locs.iter()
+        .zip(sizes)
+        .enumerate()
+        .filter_map(|(i, (loc, &size))| match loc {
+            ChunkLoc::Special(s) => {
+                Some(stored_special(*s, typesize, size as usize).map(|c| (i, c)))
+            }
+            ChunkLoc::At(_) => None,
+        })
+        .collect()
 }

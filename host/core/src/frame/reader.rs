@@ -14,7 +14,7 @@ use super::source::ReadAt;
 use super::{index, layout};
 use crate::error::{Error, Result};
 use crate::params::{CParams, DParams};
-use crate::pipeline::{decompress_chunk, special_chunk};
+use crate::pipeline::{decompress_chunk, decompressed_len, special_chunk};
 use crate::registry::Registry;
 
 /// A frame may list at most this many chunks per byte of file, plus
@@ -379,8 +379,15 @@ impl<S: ReadAt> Frame<S> {
 
     /// Decompresses chunk `i` into a new vector.
     pub fn decompress_chunk_vec(&self, i: usize) -> Result<Vec<u8>> {
+        let chunk = self.chunk(i)?;
+        // Check the chunk (header, block starts) before allocating the size
+        // it claims: a few bytes may claim 2 GB.
+        decompressed_len(&chunk).map_err(|source| Error::Format {
+            chunk: i as u64,
+            source,
+        })?;
         let mut out = vec![0; self.chunk_nbytes(i)?];
-        self.decompress_chunk(i, &mut out)?;
+        decompress_chunk(&chunk, &self.dparams, &self.registry, i as u64, &mut out)?;
         Ok(out)
     }
 }

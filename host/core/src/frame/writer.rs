@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
 use tempfile::NamedTempFile;
 
-use super::layout::{self, UsedPlugins};
+use super::layout::{self, Placement, UsedPlugins};
 use super::plugins::PluginRecord;
 use crate::error::{Error, Result};
 use crate::params::CParams;
@@ -229,7 +229,7 @@ impl FrameWriter {
     /// of variable size if they differ).
     pub(crate) fn append_chunk_unchecked(&mut self, chunk: &[u8]) -> Result<()> {
         let h = self.parse(chunk)?;
-        self.write_chunk(&chunk[..h.cbytes as usize], h.nbytes)
+        self.write_chunk(chunk, &h)
     }
 
     fn parse(&self, chunk: &[u8]) -> Result<sandpress_format::ChunkHeader> {
@@ -259,25 +259,43 @@ impl FrameWriter {
             });
         }
         self.closed = (h.nbytes as usize) < self.chunksize;
-        self.write_chunk(&chunk[..h.cbytes as usize], h.nbytes)
+        self.write_chunk(chunk, &h)
     }
 
-    fn write_chunk(&mut self, chunk: &[u8], nbytes: u32) -> Result<()> {
+    fn write_chunk(&mut self, chunk: &[u8], h: &sandpress_format::ChunkHeader) -> Result<()> {
+        match layout::place(chunk, h, self.header.chunksize)? {
+            Placement::Index(s) => self.locs.push(ChunkLoc::Special(s)),
+            Placement::Stored(bytes) => {
+                let at = self.write_bytes(&bytes)?;
+                self.locs.push(ChunkLoc::At(at));
+            }
+        }
+        self.sizes.push(h.nbytes);
+        Ok(())
+    }
+
+    /// Writes a stored chunk; returns its offset in the chunks section.
+    fn write_bytes(&mut self, chunk: &[u8]) -> Result<u64> {
         let path = self.out.get_ref().path().to_path_buf();
         self.out
             .write_all(chunk)
             .map_err(|e| Error::io("write", &path, &e))?;
         self.used.note(chunk);
-        self.locs.push(ChunkLoc::At(self.cbytes));
-        self.sizes.push(nbytes);
+        let at = self.cbytes;
         self.cbytes += chunk.len() as u64;
-        Ok(())
+        Ok(at)
     }
 
     fn complete(mut self) -> Result<(NamedTempFile, Option<PathBuf>, FrameStats)> {
         if !self.pending.is_empty() {
             let chunk = std::mem::take(&mut self.pending);
             self.compress_and_write(&chunk)?;
+        }
+        if !layout::regular(&self.sizes, self.header.chunksize) {
+            let ts = self.cparams.typesize;
+            for (i, bytes) in layout::unindex_specials(&self.locs, &self.sizes, ts)? {
+                self.locs[i] = ChunkLoc::At(self.write_bytes(&bytes)?);
+            }
         }
         let records = self.used.records(&self.kept, &self.registry, &self.embed)?;
         layout::set_plugin_table(&mut self.trailer, &records)?;
