@@ -10,9 +10,7 @@ use crate::FormatError;
 #[non_exhaustive]
 pub enum FrameError {
     /// Fewer bytes than a structure needs.
-    #[error(
-        "truncated frame: {what} at byte {offset} needs {needed} bytes, {available} are there"
-    )]
+    #[error("truncated frame: {what} at byte {offset} needs {needed} bytes, {available} are there")]
     Truncated {
         /// What was being read.
         what: &'static str,
