@@ -1,0 +1,210 @@
+//! `sandpress plugin check`: validate a component against the contract,
+//! then round-trip generated blocks through it in the sandbox and time it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sandpress_core::plugin::{
+    BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginKind, PluginMeta, TransformPlugin,
+};
+use sandpress_sandbox::{Sandbox, SandboxError};
+
+/// Block sizes every check runs (0, 1, odd, 64 KiB, 1 MiB).
+pub const SIZES: [usize; 5] = [0, 1, 1001, 64 << 10, 1 << 20];
+/// Typesizes every check runs.
+pub const TYPESIZES: [u32; 4] = [1, 2, 4, 8];
+/// Sizes that are timed.
+const TIMED: usize = 64 << 10;
+
+/// A loaded plugin of any kind.
+#[derive(Clone)]
+pub enum AnyPlugin {
+    /// A codec.
+    Codec(Arc<dyn CodecPlugin>),
+    /// A filter.
+    Filter(Arc<dyn FilterPlugin>),
+    /// A prefilter or postfilter.
+    Transform(Arc<dyn TransformPlugin>),
+}
+
+impl AnyPlugin {
+    /// Who it is.
+    pub fn meta(&self) -> &PluginMeta {
+        match self {
+            AnyPlugin::Codec(p) => p.meta(),
+            AnyPlugin::Filter(p) => p.meta(),
+            AnyPlugin::Transform(p) => p.meta(),
+        }
+    }
+}
+
+/// Loads `bytes` as whichever kind of plugin it is: the registration checks
+/// (component, world, imports, size) run here.
+pub fn load(
+    sandbox: &Sandbox,
+    name: &str,
+    id: u8,
+    bytes: &[u8],
+) -> Result<AnyPlugin, SandboxError> {
+    let not_this = |e: &SandboxError| matches!(e, SandboxError::MissingInterface { .. });
+    let first = match sandbox.load_codec(name, id, bytes) {
+        Ok(c) => return Ok(AnyPlugin::Codec(c)),
+        Err(e) if not_this(&e) => e,
+        Err(e) => return Err(e),
+    };
+    match sandbox.load_filter(id, bytes) {
+        Ok(f) => return Ok(AnyPlugin::Filter(f)),
+        Err(e) if not_this(&e) => {}
+        Err(e) => return Err(e),
+    }
+    match sandbox.load_prefilter(bytes) {
+        Ok(t) => return Ok(AnyPlugin::Transform(t)),
+        Err(e) if not_this(&e) => {}
+        Err(e) => return Err(e),
+    }
+    match sandbox.load_postfilter(bytes) {
+        Ok(t) => Ok(AnyPlugin::Transform(t)),
+        Err(e) if not_this(&e) => Err(first),
+        Err(e) => Err(e),
+    }
+}
+
+/// One block size and typesize through the plugin.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Block size in bytes.
+    pub size: usize,
+    /// Item size.
+    pub typesize: u32,
+    /// What happened: `Ok(note)` or the failure.
+    pub outcome: Result<&'static str, String>,
+    /// Round trips per second, as MB/s of block data, for timed sizes.
+    pub mb_per_s: Option<f64>,
+}
+
+/// What `check` found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The plugin's identity (kind, id, sha256).
+    pub meta: PluginMeta,
+    /// Every case run.
+    pub cases: Vec<Case>,
+}
+
+impl Report {
+    /// Whether every case passed.
+    pub fn passed(&self) -> bool {
+        self.cases.iter().all(|c| c.outcome.is_ok())
+    }
+}
+
+/// Deterministic test data: a random walk of `typesize`-byte items.
+pub fn block(size: usize, typesize: u32, seed: u64) -> Vec<u8> {
+    let ts = typesize.max(1) as usize;
+    let mut x: u64 = 0;
+    let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut out = Vec::with_capacity(size + ts);
+    while out.len() < size {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x = x.wrapping_add((s >> 60).wrapping_sub(8));
+        out.extend_from_slice(&x.to_le_bytes()[..ts.min(8)]);
+        out.resize(out.len() + ts.saturating_sub(8), 0);
+    }
+    out.truncate(size);
+    out
+}
+
+fn info(size: usize, typesize: u32) -> BlockInfo {
+    BlockInfo {
+        typesize,
+        blocksize: size as u32,
+        ..BlockInfo::default()
+    }
+}
+
+fn err(e: PluginError) -> String {
+    e.to_string()
+}
+
+/// One round trip of `input`; `Ok(note)` when it came back identical.
+fn round_trip(
+    p: &AnyPlugin,
+    input: &[u8],
+    meta: u8,
+    bi: &BlockInfo,
+) -> Result<&'static str, String> {
+    match p {
+        AnyPlugin::Codec(c) => {
+            let mut enc = Vec::new();
+            if !c.encode(input, meta, bi, &mut enc).map_err(err)? {
+                return Ok("stored raw (the encoder declined)");
+            }
+            if enc.len() >= input.len() {
+                return Ok("stored raw (no smaller)");
+            }
+            let mut out = vec![0; input.len()];
+            c.decode(&enc, meta, bi, &mut out).map_err(err)?;
+            if out != input {
+                return Err(format!(
+                    "decode(encode(x)) differs from x ({} bytes encoded)",
+                    enc.len()
+                ));
+            }
+            Ok("round trip")
+        }
+        AnyPlugin::Filter(f) => {
+            let mut fwd = vec![0; input.len()];
+            f.forward(input, meta, bi, &mut fwd).map_err(err)?;
+            let mut back = vec![0; input.len()];
+            f.backward(&fwd, meta, bi, &mut back).map_err(err)?;
+            if back != input {
+                return Err("backward(forward(x)) differs from x".into());
+            }
+            Ok("round trip")
+        }
+        AnyPlugin::Transform(t) => {
+            let mut out = vec![0; input.len()];
+            t.apply(input, meta, bi, &mut out).map_err(err)?;
+            Ok("ran (one-way)")
+        }
+    }
+}
+
+/// Runs every case through `plugin` with `meta`; sizes of 64 KiB and more
+/// are also timed for about `budget` each.
+pub fn check(plugin: &AnyPlugin, meta: u8, budget: Duration) -> Report {
+    let mut cases = Vec::new();
+    for &size in &SIZES {
+        for &ts in &TYPESIZES {
+            let input = block(size, ts, size as u64 ^ u64::from(ts));
+            let bi = info(size, ts);
+            let outcome = round_trip(plugin, &input, meta, &bi);
+            let mb_per_s = (outcome.is_ok() && size >= TIMED).then(|| {
+                let start = Instant::now();
+                let mut n = 0u32;
+                while start.elapsed() < budget || n == 0 {
+                    let _ = round_trip(plugin, &input, meta, &bi);
+                    n += 1;
+                }
+                size as f64 * f64::from(n) / start.elapsed().as_secs_f64() / 1e6
+            });
+            cases.push(Case {
+                size,
+                typesize: ts,
+                outcome,
+                mb_per_s,
+            });
+        }
+    }
+    Report {
+        meta: plugin.meta().clone(),
+        cases,
+    }
+}
+
+/// Which kind a loaded plugin is.
+pub fn kind(p: &AnyPlugin) -> PluginKind {
+    p.meta().kind
+}
