@@ -6,4 +6,5 @@ mod example_plugins;
 mod files;
 mod hostile;
 mod interop;
+mod plugins_rust;
 mod registration;

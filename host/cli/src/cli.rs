@@ -33,6 +33,9 @@ pub enum Command {
     Decompress(crate::files::decompress::DecompressArgs),
     /// Show what a frame holds: sizes, codecs and filters per chunk, metalayers, plugins.
     Info(crate::files::info::InfoArgs),
+    /// Write, build and check plugins in Rust, C or AssemblyScript.
+    #[command(subcommand)]
+    Plugin(crate::plugin_cmd::PluginCommand),
     /// Write the example plugin components (built from guest-examples/) to a directory.
     ExamplePlugins {
         /// Directory to write NAME.wasm files into (created if missing).
@@ -83,6 +86,7 @@ pub fn run(
         Command::Decompress(a) => crate::files::decompress::run(&a).map(Some),
         Command::Info(a) => none(crate::files::info::run(&a, out)),
         Command::ExamplePlugins { dir } => none(crate::files::examples::write(&dir, out)),
+        Command::Plugin(cmd) => none(crate::plugin_cmd::run(&cmd, out)),
     };
     let _ = out.flush();
     match result {

@@ -5,3 +5,4 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod files;
+pub mod plugin_cmd;

@@ -38,11 +38,20 @@ pub fn componentize(module: &[u8], kind: PluginKind) -> Result<Vec<u8>, ToolErro
 /// The imports of a component, as `namespace:package/interface` names.
 pub fn imports(component: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
+    // Nested modules and components (each opens with a version header and
+    // closes with an end) have imports of their own; only the outer ones
+    // are the component's.
+    let mut depth = 0usize;
     for payload in wasmparser::Parser::new(0).parse_all(component) {
-        if let Ok(wasmparser::Payload::ComponentImportSection(reader)) = payload {
-            for import in reader.into_iter().flatten() {
-                out.push(import.name.name.to_string());
+        match payload {
+            Ok(wasmparser::Payload::Version { .. }) => depth += 1,
+            Ok(wasmparser::Payload::End(_)) => depth = depth.saturating_sub(1),
+            Ok(wasmparser::Payload::ComponentImportSection(reader)) if depth == 1 => {
+                for import in reader.into_iter().flatten() {
+                    out.push(import.name.name.to_string());
+                }
             }
+            _ => {}
         }
     }
     out

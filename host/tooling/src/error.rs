@@ -7,12 +7,12 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum ToolError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The failure.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// `plugin.toml` is missing or malformed.
     #[error("{path}: {reason}")]
@@ -50,10 +50,10 @@ pub enum ToolError {
 
 impl ToolError {
     /// An [`ToolError::Io`] on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         ToolError::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

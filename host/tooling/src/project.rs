@@ -128,7 +128,7 @@ impl Project {
                 .ok_or_else(|| bad("id must be 160-255".into()))?,
         };
         Ok(Project {
-            dir: dir.to_path_buf(),
+            dir: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
             name,
             kind,
             lang,

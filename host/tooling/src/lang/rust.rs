@@ -54,9 +54,13 @@ panic = "abort"
     };
     vec![
         (PathBuf::from("Cargo.toml"), cargo),
+        // The versions the SDK is tested with (cargo drops what is unused).
+        (PathBuf::from("Cargo.lock"), LOCK.to_string()),
         (PathBuf::from("src/lib.rs"), lib.replace("NAME", name)),
     ]
 }
+
+const LOCK: &str = include_str!("../../../../guest-examples/rust/Cargo.lock");
 
 const CODEC: &str = r#"//! NAME: a sandpress codec. `encode` stores a block of one repeated item
 //! as that item; `decode` repeats it back. Other blocks are stored raw.
