@@ -18,23 +18,12 @@ use super::spec::{self, Plugins, Spec};
 /// Options of `sandpress compress`.
 #[derive(Args, Debug, Clone)]
 pub struct CompressArgs {
-    /// File to compress (raw bytes or a NumPy .npy), or - for stdin.
+    /// File to compress (raw bytes or a NumPy .npy), or - for stdin; the
+    /// frame is INPUT.b2frame unless -o says otherwise.
     pub input: PathBuf,
-    /// Output frame (default: INPUT.b2frame; - for stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Overwrite the output if it exists.
-    #[arg(short, long)]
-    pub force: bool,
-    /// Keep the input (the default; see --rm).
-    #[arg(short, long)]
-    pub keep: bool,
-    /// Remove the input once the frame is complete.
-    #[arg(long, conflicts_with = "keep")]
-    pub rm: bool,
-    /// Worker threads (default: every core).
-    #[arg(short = 'T', long)]
-    pub threads: Option<usize>,
+    /// Output, overwriting, input removal and threads.
+    #[command(flatten)]
+    pub common: io::CommonArgs,
     /// Compression level 0-9 (also -0 .. -9).
     #[arg(short = 'l', long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=9))]
     pub clevel: u8,
@@ -85,12 +74,6 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
-/// Default threads: every core.
-pub fn default_threads(t: Option<usize>) -> usize {
-    t.filter(|&t| t > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 fn derive_output(input: &Path) -> Result<PathBuf> {
     let mut s = input.as_os_str().to_owned();
     s.push(SUFFIX);
@@ -99,7 +82,12 @@ fn derive_output(input: &Path) -> Result<PathBuf> {
 
 /// Runs `sandpress compress`; returns a one-line summary for stderr.
 pub fn run(a: &CompressArgs) -> Result<String> {
-    let output = io::resolve_output(&a.input, a.output.as_deref(), derive_output, a.force)?;
+    let output = io::resolve_output(
+        &a.input,
+        a.common.output.as_deref(),
+        derive_output,
+        a.common.force,
+    )?;
     let (mut input, size) = io::open_input(&a.input)?;
     let mut peek = [0u8; 6];
     let got = io::read_full(&mut input, &mut peek)?;
@@ -147,7 +135,7 @@ pub fn run(a: &CompressArgs) -> Result<String> {
     for f in &filter_specs {
         plugins.load(f, Some(PluginKind::Filter), &mut registry)?;
     }
-    let threads = default_threads(a.threads);
+    let threads = a.common.threads();
     let mut cp = CParams {
         codec: codec.id(),
         codec_meta: if a.codec_meta != 0 {
@@ -226,10 +214,7 @@ pub fn run(a: &CompressArgs) -> Result<String> {
             stats
         }
     };
-    if a.rm && !io::is_dash(&a.input) {
-        std::fs::remove_file(&a.input)
-            .with_context(|| format!("removing {}", a.input.display()))?;
-    }
+    a.common.remove_input(&a.input)?;
     let name = output
         .as_ref()
         .map_or("stdout".into(), |p| p.display().to_string());

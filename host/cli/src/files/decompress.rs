@@ -17,23 +17,12 @@ use super::spec::{self, Plugins};
 /// Options of `sandpress decompress`.
 #[derive(Args, Debug, Clone)]
 pub struct DecompressArgs {
-    /// Frame to decompress, or - for stdin.
+    /// Frame to decompress, or - for stdin; the output is INPUT without
+    /// .b2frame unless -o says otherwise.
     pub input: PathBuf,
-    /// Output (default: INPUT without .b2frame; - for stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Overwrite the output if it exists.
-    #[arg(short, long)]
-    pub force: bool,
-    /// Keep the input (the default; see --rm).
-    #[arg(short, long)]
-    pub keep: bool,
-    /// Remove the input once the output is complete.
-    #[arg(long, conflicts_with = "keep")]
-    pub rm: bool,
-    /// Worker threads (default: every core).
-    #[arg(short = 'T', long)]
-    pub threads: Option<usize>,
+    /// Output, overwriting, input removal and threads.
+    #[command(flatten)]
+    pub common: io::CommonArgs,
     /// A plugin the frame needs and does not embed: ID=plugin.wasm.
     #[arg(long = "plugin")]
     pub plugins: Vec<String>,
@@ -109,12 +98,17 @@ pub fn registry_for(frame: &mut Frame, specs: &[String], plugins: &mut Plugins) 
 
 /// Runs `sandpress decompress`; returns a one-line summary for stderr.
 pub fn run(a: &DecompressArgs) -> Result<String> {
-    let output = io::resolve_output(&a.input, a.output.as_deref(), derive_output, a.force)?;
+    let output = io::resolve_output(
+        &a.input,
+        a.common.output.as_deref(),
+        derive_output,
+        a.common.force,
+    )?;
     let (mut frame, _stdin_copy) = open(&a.input)?;
     let mut plugins = Plugins::default();
     registry_for(&mut frame, &a.plugins, &mut plugins)?;
     frame.set_dparams(DParams {
-        nthreads: super::compress::default_threads(a.threads),
+        nthreads: a.common.threads(),
         ..DParams::default()
     });
     let npy = match (a.raw, frame.metalayer(npy::METALAYER)) {
@@ -147,10 +141,7 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
     if let Some(f) = atomic {
         f.commit()?;
     }
-    if a.rm && !io::is_dash(&a.input) {
-        std::fs::remove_file(&a.input)
-            .with_context(|| format!("removing {}", a.input.display()))?;
-    }
+    a.common.remove_input(&a.input)?;
     let name = output
         .as_ref()
         .map_or("stdout".into(), |p| p.display().to_string());

@@ -9,6 +9,43 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use tempfile::NamedTempFile;
 
+/// Options every file command shares, in the conventions of zstd and gzip.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Output (default: derived from INPUT; - for stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output if it exists.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Keep the input (the default; see --rm).
+    #[arg(short, long)]
+    pub keep: bool,
+    /// Remove the input once the output is complete.
+    #[arg(long, conflicts_with = "keep")]
+    pub rm: bool,
+    /// Worker threads (default: every core).
+    #[arg(short = 'T', long)]
+    pub threads: Option<usize>,
+}
+
+impl CommonArgs {
+    /// The thread count: `-T`, or every core.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .filter(|&t| t > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    /// Removes `input` when `--rm` was given (never stdin).
+    pub fn remove_input(&self, input: &Path) -> Result<()> {
+        if self.rm && !is_dash(input) {
+            std::fs::remove_file(input).with_context(|| format!("removing {}", input.display()))?;
+        }
+        Ok(())
+    }
+}
+
 /// The suffix of frame files.
 pub const SUFFIX: &str = ".b2frame";
 
@@ -86,15 +123,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing what will become `dest`.
     pub fn create(dest: &Path) -> Result<Self> {
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".sandpress-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        let tmp = sandpress_core::frame::temp_beside(dest)?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),

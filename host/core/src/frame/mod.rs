@@ -22,7 +22,7 @@ mod writer;
 pub use plugins::PluginRecord;
 pub use reader::Frame;
 pub use source::ReadAt;
-pub use writer::{FrameStats, FrameWriter};
+pub use writer::{FrameStats, FrameWriter, temp_beside};
 
 #[cfg(test)]
 mod tests;

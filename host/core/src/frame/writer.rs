@@ -78,15 +78,7 @@ impl FrameWriter {
         registry: Registry,
     ) -> Result<Self> {
         let path = path.as_ref();
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".sandpress-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io("create a file in", dir, &e))?;
+        let tmp = temp_beside(path)?;
         Self::start(
             tmp,
             Some(path.to_path_buf()),
@@ -344,6 +336,20 @@ impl FrameWriter {
             .map_err(|e| Error::io("read", &path, &e))?;
         Ok((f, stats))
     }
+}
+
+/// A temporary file in the directory of `dest` (so that renaming it to
+/// `dest` is atomic), removed if dropped before it is persisted.
+pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".sandpress-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("create a file in", dir, &e))
 }
 
 /// Makes a rename durable (best effort: not every platform can open a
