@@ -1,6 +1,9 @@
 //! One plugin call per block, at 64 KiB and 1 MiB: the tutorial's delta
 //! filter (forward + backward) and step codec (decode) as Wasm components
 //! against the same algorithms compiled natively, measured side by side.
+//! The delta filter is measured in Rust, C and AssemblyScript; the C and AS
+//! components are built from `guest-examples/` first (skipped, with a
+//! note, where their compiler is not installed).
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -24,7 +27,22 @@ fn delta_round_trip(c: &mut Criterion) {
         .load_filter(160, sandpress_plugins::DELTA_FILTER)
         .expect("delta");
     let native = native::DeltaFilter::new();
-    let filters: [(&str, &dyn FilterPlugin); 2] = [("wasm", &*wasm), ("native", &native)];
+    let mut others = Vec::new();
+    for (lang, dir) in [("wasm-c", "c"), ("wasm-as", "assemblyscript")] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../guest-examples")
+            .join(dir)
+            .join("delta-filter");
+        match sandpress_tooling::build::build(&dir) {
+            Ok(b) => others.push((lang, sandbox.load_filter(160, &b.component).expect(lang))),
+            Err(e) => eprintln!("{lang}: not measured: {e}"),
+        }
+    }
+    let mut filters: Vec<(&str, &dyn FilterPlugin)> =
+        vec![("wasm-rust", &*wasm), ("native", &native)];
+    for (lang, f) in &others {
+        filters.push((lang, &**f));
+    }
     let mut group = c.benchmark_group("delta filter forward+backward");
     for len in [64 << 10, 1 << 20] {
         let input = block(len);
@@ -36,7 +54,7 @@ fn delta_round_trip(c: &mut Criterion) {
             ..BlockInfo::default()
         };
         group.throughput(Throughput::Bytes(len as u64));
-        for (name, f) in filters {
+        for &(name, f) in &filters {
             group.bench_with_input(BenchmarkId::new(name, len), &input, |b, input| {
                 b.iter(|| {
                     f.forward(black_box(input), 0, &info, &mut mid).unwrap();
