@@ -6,5 +6,6 @@ mod example_plugins;
 mod files;
 mod hostile;
 mod interop;
+mod plugins_c;
 mod plugins_rust;
 mod registration;
