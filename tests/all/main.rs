@@ -6,6 +6,7 @@ mod example_plugins;
 mod files;
 mod hostile;
 mod interop;
+mod plugins_as;
 mod plugins_c;
 mod plugins_rust;
 mod registration;
