@@ -1,6 +1,7 @@
 //! sandpress's integration tests: one binary, one module per area.
 
 mod common;
+mod corpus;
 mod demo;
 mod example_plugins;
 mod files;

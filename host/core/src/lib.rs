@@ -8,6 +8,8 @@ pub mod codecs;
 pub mod error;
 pub mod filters;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 mod parallel;
 pub mod params;
 pub mod pipeline;

@@ -1,0 +1,9 @@
+//! Decompresses arbitrary bytes as one chunk (see
+//! `sandpress_core::fuzzing::chunk`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    sandpress_core::fuzzing::chunk(data);
+});
