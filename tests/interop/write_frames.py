@@ -396,15 +396,16 @@ def write_matrix(w):
                         meta=META_SETS[n % len(META_SETS)], vlmeta=VLMETA_SETS[(n // 2) % len(VLMETA_SETS)],
                         on_disk=(n % 4 == 3))
                 n += 1
-    # typesize x filters for one codec, so every typesize meets every filter
-    for ts in TYPESIZES:
-        for filters in FILTER_SETS:
-            if filters == "trunc_prec" and ts not in TRUNC_BITS:
-                continue
-            kind = "floats" if filters == "trunc_prec" else ("randwalk", "runs")[ts % 2]
-            w.frame("zstd", 5, filters, ts, GEOMETRIES[n % len(GEOMETRIES)], "auto", kind,
-                    "typesize x filters", meta=META_SETS[n % len(META_SETS)])
-            n += 1
+    # codec x typesize x filters in full, so every combination is read both ways
+    for codec in CODECS:
+        for ts in TYPESIZES:
+            for filters in FILTER_SETS:
+                if filters == "trunc_prec" and ts not in TRUNC_BITS:
+                    continue
+                kind = "floats" if filters == "trunc_prec" else ("randwalk", "runs")[ts % 2]
+                w.frame(codec, (1, 5, 9)[n % 3], filters, ts, GEOMETRIES[n % len(GEOMETRIES)], "auto", kind,
+                        "codec x typesize x filters", meta=META_SETS[n % len(META_SETS)])
+                n += 1
     # split mode x codec, shuffled int32 random walk (split decisions matter here)
     for codec in CODECS:
         for split in SPLITS:
