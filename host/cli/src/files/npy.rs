@@ -28,7 +28,10 @@ impl NpyHeader {
         let d = self.descr.as_str();
         let body = d.strip_prefix(['<', '>', '|', '=']).unwrap_or(d);
         let kind = body.chars().next()?;
-        let digits: String = body[1..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = body[kind.len_utf8()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         let n: u64 = digits.parse().ok()?;
         Some(match kind {
             'U' => n * 4,
@@ -256,5 +259,8 @@ mod tests {
         assert_eq!(h.itemsize(), None);
         assert_eq!(h.items(), Some(1));
         assert!(NpyHeader::read(&mut &b"\x93NUMPX\x01\x00"[..]).is_err());
+        // A dtype of non-ASCII text has no item size (and no panic).
+        let h = parse_dict("{'descr': '<é4', 'fortran_order': False, 'shape': (2,), }").unwrap();
+        assert_eq!(h.itemsize(), None);
     }
 }
