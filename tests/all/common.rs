@@ -64,3 +64,46 @@ pub fn with_codec(codec: Arc<dyn sandpress_core::plugin::CodecPlugin>) -> Regist
     r.register_codec(codec).unwrap();
     r
 }
+
+/// Data of `len` bytes in one of four shapes, so codecs both compress and
+/// decline: one repeated item, an arithmetic sequence of little-endian
+/// items, the same after a delta (a start then one repeated step), noise.
+pub fn shaped(len: usize, typesize: usize, shape: u8, seed: u8) -> Vec<u8> {
+    let ts = typesize.max(1);
+    match shape {
+        0 => (0..len)
+            .map(|i| seed.wrapping_add((i % ts) as u8))
+            .collect(),
+        1 => (0..len)
+            .map(|i| {
+                let item = (i / ts) as u64 * 3 + u64::from(seed);
+                item.to_le_bytes().get(i % ts).copied().unwrap_or(0)
+            })
+            .collect(),
+        2 => (0..len)
+            .map(|i| if i < ts { seed } else { (i % ts) as u8 ^ 0x5a })
+            .collect(),
+        _ => (0..len)
+            .map(|i| {
+                (i as u32)
+                    .wrapping_mul(2654435761)
+                    .wrapping_add(u32::from(seed))
+                    .to_le_bytes()[3]
+            })
+            .collect(),
+    }
+}
+
+/// The pipelines the tutorial plugins are checked in, as (codec, filters):
+/// the user codecs 160 and 184 and filters 160 and 161, alone and mixed
+/// with built-ins.
+pub fn example_pipelines() -> Vec<(u8, [u8; 6])> {
+    vec![
+        (160, [0; 6]),
+        (184, [160, 0, 0, 0, 0, 0]),
+        (184, [0; 6]),
+        (sandpress_core::format::ids::LZ4, [161, 0, 0, 0, 0, 0]),
+        (sandpress_core::format::ids::ZSTD, [160, 161, 0, 0, 0, 0]),
+        (160, [161, 160, 0, 0, 0, 0]),
+    ]
+}

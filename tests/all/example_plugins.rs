@@ -4,13 +4,12 @@
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use sandpress_core::format::ids;
 use sandpress_core::pipeline::{compress_chunk, decompress_chunk};
 use sandpress_core::plugin::{CodecPlugin, FilterPlugin};
 use sandpress_core::{CParams, DParams, Registry, SplitMode};
 use sandpress_plugins::native;
 
-use crate::common::{chunks, ints, sandbox, schunk};
+use crate::common::{chunks, example_pipelines, ints, sandbox, schunk, shaped};
 
 /// Wasm and native registries with the four examples: codecs 160 (repeat)
 /// and 184 (step), filters 160 (delta) and 161 (byte-shuffle).
@@ -58,43 +57,6 @@ fn registries() -> &'static (Registry, Registry) {
     })
 }
 
-/// Data of `len` bytes in one of three shapes, so codecs both compress and decline.
-fn shaped(len: usize, typesize: usize, shape: u8, seed: u8) -> Vec<u8> {
-    match shape {
-        // One repeated item.
-        0 => (0..len)
-            .map(|i| seed.wrapping_add((i % typesize) as u8))
-            .collect(),
-        // An arithmetic sequence of little-endian items.
-        1 => (0..len)
-            .map(|i| {
-                let item = (i / typesize) as u64 * 3 + u64::from(seed);
-                item.to_le_bytes().get(i % typesize).copied().unwrap_or(0)
-            })
-            .collect(),
-        // Noise.
-        _ => (0..len)
-            .map(|i| {
-                (i as u32)
-                    .wrapping_mul(2654435761)
-                    .wrapping_add(u32::from(seed))
-                    .to_le_bytes()[3]
-            })
-            .collect(),
-    }
-}
-
-fn pipelines() -> Vec<(u8, [u8; 6])> {
-    vec![
-        (160, [0; 6]),
-        (184, [160, 0, 0, 0, 0, 0]),
-        (184, [0; 6]),
-        (ids::LZ4, [161, 0, 0, 0, 0, 0]),
-        (ids::ZSTD, [160, 161, 0, 0, 0, 0]),
-        (160, [161, 160, 0, 0, 0, 0]),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
@@ -102,9 +64,10 @@ proptest! {
     fn examples_round_trip_and_match_native(
         len in prop_oneof![Just(0usize), Just(1), 2usize..200, (1usize..6).prop_map(|k| k * 256), 300usize..3000],
         typesize in 1u8..=16,
-        shape in 0u8..3,
+        // Repeated item, sequence, noise (the shapes of `shaped` without the delta one).
+        shape in prop::sample::select(vec![0u8, 1, 3]),
         seed in any::<u8>(),
-        pipeline in prop::sample::select(pipelines()),
+        pipeline in prop::sample::select(example_pipelines()),
         split in prop_oneof![Just(SplitMode::Always), Just(SplitMode::Never)],
         meta in 0u8..2,
     ) {

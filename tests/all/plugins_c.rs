@@ -11,7 +11,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use sandpress_core::format::ids;
 use sandpress_core::pipeline::{compress_chunk, decompress_chunk};
 use sandpress_core::plugin::{BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginKind};
 use sandpress_core::{CParams, DParams, Registry, SplitMode};
@@ -21,7 +20,7 @@ use sandpress_tooling::error::ToolError;
 use sandpress_tooling::project::Lang;
 use sandpress_tooling::{check, componentize};
 
-use crate::common::{chunks, ints, sandbox, schunk};
+use crate::common::{chunks, example_pipelines, ints, sandbox, schunk, shaped};
 
 /// The directory of the C example `name`.
 fn example_dir(name: &str) -> PathBuf {
@@ -115,33 +114,6 @@ fn registries() -> &'static (Registry, Registry) {
 
 /// Data of `len` bytes in one of four shapes, so codecs both compress and
 /// decline: one repeated item, an arithmetic sequence of little-endian
-/// items, the same after a delta (a start then one repeated step), noise.
-fn shaped(len: usize, typesize: usize, shape: u8, seed: u8) -> Vec<u8> {
-    let ts = typesize.max(1);
-    match shape {
-        0 => (0..len)
-            .map(|i| seed.wrapping_add((i % ts) as u8))
-            .collect(),
-        1 => (0..len)
-            .map(|i| {
-                let item = (i / ts) as u64 * 3 + u64::from(seed);
-                item.to_le_bytes().get(i % ts).copied().unwrap_or(0)
-            })
-            .collect(),
-        2 => (0..len)
-            .map(|i| if i < ts { seed } else { (i % ts) as u8 ^ 0x5a })
-            .collect(),
-        _ => (0..len)
-            .map(|i| {
-                (i as u32)
-                    .wrapping_mul(2654435761)
-                    .wrapping_add(u32::from(seed))
-                    .to_le_bytes()[3]
-            })
-            .collect(),
-    }
-}
-
 fn info(len: usize, typesize: u32) -> BlockInfo {
     BlockInfo {
         typesize,
@@ -374,17 +346,6 @@ fn c_delta_answers_the_rust_bytes_both_ways() {
     }
 }
 
-fn pipelines() -> Vec<(u8, [u8; 6])> {
-    vec![
-        (160, [0; 6]),
-        (184, [160, 0, 0, 0, 0, 0]),
-        (184, [0; 6]),
-        (ids::LZ4, [161, 0, 0, 0, 0, 0]),
-        (ids::ZSTD, [160, 161, 0, 0, 0, 0]),
-        (160, [161, 160, 0, 0, 0, 0]),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
@@ -395,7 +356,7 @@ proptest! {
         typesize in 1u8..=16,
         shape in 0u8..4,
         seed in any::<u8>(),
-        pipeline in prop::sample::select(pipelines()),
+        pipeline in prop::sample::select(example_pipelines()),
         split in prop_oneof![Just(SplitMode::Always), Just(SplitMode::Never)],
         meta in 0u8..2,
     ) {
