@@ -3,7 +3,8 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use sandpress_core::{CParams, DParams, Registry, SChunk};
+use sandpress_core::format::MAX_FILTERS;
+use sandpress_core::{CParams, DParams, FilterChain, Registry, SChunk};
 use sandpress_sandbox::{Limits, Sandbox};
 
 /// One sandbox for the whole test binary, with short limits so hostile
@@ -33,7 +34,7 @@ pub fn ints(range: std::ops::Range<i32>) -> Vec<u8> {
 pub fn schunk(
     registry: Registry,
     codec: u8,
-    filters: [u8; 6],
+    filters: FilterChain,
     chunk_items: usize,
     threads: usize,
 ) -> SChunk {
@@ -65,21 +66,32 @@ pub fn with_codec(codec: Arc<dyn sandpress_core::plugin::CodecPlugin>) -> Regist
     r
 }
 
-/// Data of `len` bytes in one of four shapes, so codecs both compress and
-/// decline: one repeated item, an arithmetic sequence of little-endian
-/// items, the same after a delta (a start then one repeated step), noise.
+/// Data of `len` bytes in one of six shapes, so codecs both compress and
+/// decline: 0, one repeated item; 1, an arithmetic sequence of
+/// little-endian items; 2, a first item then another one repeated; 3,
+/// noise; 4, the sequence after a delta (its first item, then the step
+/// repeated); 5, one repeated item whose last byte differs.
 pub fn shaped(len: usize, typesize: usize, shape: u8, seed: u8) -> Vec<u8> {
     let ts = typesize.max(1);
+    let item = |k: usize, i: usize| -> u8 {
+        let v = (k as u64).wrapping_mul(3).wrapping_add(u64::from(seed));
+        v.to_le_bytes().get(i).copied().unwrap_or(0)
+    };
     match shape {
+        4 => (0..len)
+            .map(|i| item(usize::from(i >= ts), i % ts))
+            .collect(),
+        5 => {
+            let mut out = shaped(len, typesize, 0, seed);
+            if let Some(last) = out.last_mut() {
+                *last ^= 0x80;
+            }
+            out
+        }
         0 => (0..len)
             .map(|i| seed.wrapping_add((i % ts) as u8))
             .collect(),
-        1 => (0..len)
-            .map(|i| {
-                let item = (i / ts) as u64 * 3 + u64::from(seed);
-                item.to_le_bytes().get(i % ts).copied().unwrap_or(0)
-            })
-            .collect(),
+        1 => (0..len).map(|i| item(i / ts, i % ts)).collect(),
         2 => (0..len)
             .map(|i| if i < ts { seed } else { (i % ts) as u8 ^ 0x5a })
             .collect(),
@@ -97,13 +109,41 @@ pub fn shaped(len: usize, typesize: usize, shape: u8, seed: u8) -> Vec<u8> {
 /// The pipelines the tutorial plugins are checked in, as (codec, filters):
 /// the user codecs 160 and 184 and filters 160 and 161, alone and mixed
 /// with built-ins.
-pub fn example_pipelines() -> Vec<(u8, [u8; 6])> {
+pub fn example_pipelines() -> Vec<(u8, FilterChain)> {
     vec![
-        (160, [0; 6]),
-        (184, [160, 0, 0, 0, 0, 0]),
-        (184, [0; 6]),
-        (sandpress_core::format::ids::LZ4, [161, 0, 0, 0, 0, 0]),
-        (sandpress_core::format::ids::ZSTD, [160, 161, 0, 0, 0, 0]),
-        (160, [161, 160, 0, 0, 0, 0]),
+        (160, FilterChain::new()),
+        (184, first_slots(&[160])),
+        (184, FilterChain::new()),
+        (sandpress_core::format::ids::LZ4, first_slots(&[161])),
+        (sandpress_core::format::ids::ZSTD, first_slots(&[160, 161])),
+        (160, first_slots(&[161, 160])),
     ]
+}
+
+/// Filters `ids` (meta 0) in the first slots, as python-blosc2 pads a
+/// list of filters given to its cparams.
+pub fn first_slots(ids: &[u8]) -> FilterChain {
+    let mut slots = [0; MAX_FILTERS];
+    slots[..ids.len()].copy_from_slice(ids);
+    FilterChain::from_slots(slots, [0; MAX_FILTERS])
+}
+
+/// Runs `sandpress ARGS` in process, as the binary would; returns (exit code, stdout, stderr).
+pub fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("sandpress")
+        .chain(args.iter().copied())
+        .map(Into::into);
+    let code = sandpress::cli::run(argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// A temporary path as the `&str` a command line takes.
+pub fn s(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
 }

@@ -7,20 +7,7 @@ use std::path::{Path, PathBuf};
 use sandpress::files::npy::NpyHeader;
 use sandpress_core::frame::Frame;
 
-/// Runs `sandpress ARGS`; returns (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv = std::iter::once("sandpress")
-        .chain(args.iter().copied())
-        .map(Into::into);
-    let code = sandpress::cli::run(argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use crate::common::{run_cli as run, s};
 
 fn ok(args: &[&str]) -> String {
     let (code, out, err) = run(args);
@@ -34,10 +21,6 @@ fn fails(args: &[&str]) -> String {
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(err.starts_with("sandpress: "), "{err}");
     err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
 }
 
 /// A random walk of int32.

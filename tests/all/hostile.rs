@@ -5,7 +5,7 @@
 use sandpress_core::plugin::{
     BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginKind, Stopped,
 };
-use sandpress_core::{Error, SChunk};
+use sandpress_core::{Error, FilterChain, SChunk};
 
 use crate::common::{chunks, guest, ints, sandbox, schunk, with_codec};
 
@@ -17,7 +17,13 @@ fn filled(wat: &str, threads: usize) -> SChunk {
     let codec = sandbox()
         .load_codec(wat, ID, &guest(wat))
         .expect("guest loads");
-    let mut s = schunk(with_codec(codec), ID, [0; 6], CHUNK_ITEMS, threads);
+    let mut s = schunk(
+        with_codec(codec),
+        ID,
+        FilterChain::new(),
+        CHUNK_ITEMS,
+        threads,
+    );
     s.append(&ints(0..3 * CHUNK_ITEMS as i32))
         .expect("well-behaved data compresses");
     s

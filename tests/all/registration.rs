@@ -14,7 +14,7 @@ fn ids_outside_the_user_range_or_taken_are_refused() {
     let sb = sandbox();
     let mut r = Registry::new();
     let low = sb
-        .load_codec("low", 159, sandpress_plugins::REPEAT_CODEC)
+        .load_codec("low", 159, sandpress_example_plugins::REPEAT_CODEC)
         .unwrap();
     assert_eq!(
         r.register_codec(low),
@@ -24,24 +24,24 @@ fn ids_outside_the_user_range_or_taken_are_refused() {
         })
     );
     r.register_codec(
-        sb.load_codec("a", 200, sandpress_plugins::REPEAT_CODEC)
+        sb.load_codec("a", 200, sandpress_example_plugins::REPEAT_CODEC)
             .unwrap(),
     )
     .unwrap();
     let again = sb
-        .load_codec("b", 200, sandpress_plugins::STEP_CODEC)
+        .load_codec("b", 200, sandpress_example_plugins::STEP_CODEC)
         .unwrap();
     assert!(matches!(
         r.register_codec(again),
         Err(RegistryError::IdTaken { id: 200, .. })
     ));
     r.register_filter(
-        sb.load_filter(200, sandpress_plugins::DELTA_FILTER)
+        sb.load_filter(200, sandpress_example_plugins::DELTA_FILTER)
             .unwrap(),
     )
     .expect("codec and filter ids are separate");
     let f = sb
-        .load_filter(200, sandpress_plugins::BYTE_SHUFFLE)
+        .load_filter(200, sandpress_example_plugins::BYTE_SHUFFLE)
         .unwrap();
     assert!(matches!(
         r.register_filter(f),
@@ -56,9 +56,9 @@ fn ids_outside_the_user_range_or_taken_are_refused() {
 #[test]
 fn the_component_hash_is_recorded() {
     let c = sandbox()
-        .load_codec("repeat", 160, sandpress_plugins::REPEAT_CODEC)
+        .load_codec("repeat", 160, sandpress_example_plugins::REPEAT_CODEC)
         .unwrap();
-    let expected: [u8; 32] = Sha256::digest(sandpress_plugins::REPEAT_CODEC).into();
+    let expected: [u8; 32] = Sha256::digest(sandpress_example_plugins::REPEAT_CODEC).into();
     assert_eq!(c.meta().sha256, expected);
     assert_eq!(c.meta().name, "repeat");
 }
@@ -66,7 +66,7 @@ fn the_component_hash_is_recorded() {
 #[test]
 fn a_component_of_the_wrong_world_is_refused() {
     let err = sandbox()
-        .load_codec("f", 160, sandpress_plugins::DELTA_FILTER)
+        .load_codec("f", 160, sandpress_example_plugins::DELTA_FILTER)
         .unwrap_err();
     match err {
         SandboxError::MissingInterface {
@@ -117,10 +117,10 @@ fn core_modules_and_oversized_components_are_refused() {
         .unwrap();
     assert_eq!(
         small
-            .load_codec("big", 160, sandpress_plugins::REPEAT_CODEC)
+            .load_codec("big", 160, sandpress_example_plugins::REPEAT_CODEC)
             .unwrap_err(),
         SandboxError::TooLarge {
-            size: sandpress_plugins::REPEAT_CODEC.len(),
+            size: sandpress_example_plugins::REPEAT_CODEC.len(),
             limit: 1000
         }
     );

@@ -1,7 +1,8 @@
 ;; Codec that says no: `encode` answers err("block refused by err_codec")
 ;; when the block's first byte is 0xFF, and err(<4000 times "x">) when it is
 ;; 0xFE (a message the host must cut short); `encode` answers ok(none) ("store
-;; it raw") when it is 0xFD. Otherwise it behaves like identity_codec.wat.
+;; it raw") when it is 0xFD, and an error of three lines with terminal colour
+;; codes when it is 0xFC. Otherwise it behaves like identity_codec.wat.
 (component
   (core module $m
     (memory (export "memory") 1)
@@ -56,6 +57,8 @@
       (i32.store (i32.const 16) (local.get $len))
       (i32.const 8))
     (data (i32.const 64) "block refused by err_codec")
+    ;; 38 bytes: "bad\n\1b[31mred\1b[0m\r\nsandpress: fake line"
+    (data (i32.const 128) "bad\n\1b[31mred\1b[0m\r\nsandpress: fake line")
 
     (func (export "encode")
       (param $ptr i32) (param $len i32) (param $meta i32)
@@ -69,6 +72,8 @@
           (local.set $ptr (call $realloc (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 4000)))
           (memory.fill (local.get $ptr) (i32.const 0x78) (i32.const 4000))
           (return (call $err (local.get $ptr) (i32.const 4000)))))
+      (if (call $first_is (local.get $ptr) (local.get $len) (i32.const 0xFC))
+        (then (return (call $err (i32.const 128) (i32.const 38)))))
       (if (call $first_is (local.get $ptr) (local.get $len) (i32.const 0xFD))
         (then
           (i32.store8 (i32.const 8) (i32.const 0))

@@ -2,7 +2,10 @@
 ;; wasi:clocks/monotonic-clock timer and blocks on it before answering its
 ;; input. Host calls cannot be interrupted by the epoch deadline, so the
 ;; sandbox's WASI makes every timer ready at once: the call must return
-;; without sleeping. `backward` answers its input.
+;; without sleeping. `backward` answers its input, but when the block's
+;; first byte is 0xFF it first floods the host with pollables: it
+;; subscribes to N timers and drops none, N being the little-endian u16 in
+;; bytes 1 and 2.
 (component $c
   (import "wasi:io/poll@0.2.0" (instance $poll
     (export "pollable" (type $p (sub resource)))
@@ -69,6 +72,16 @@
       (param $typesize i32) (param $blocksize i32) (param $chunk i64)
       (param $block i32) (param $offset i32)
       (result i32)
+      (local $n i32)
+      (if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 0xFF))
+        (then
+          (local.set $n (i32.load16_u offset=1 (local.get $ptr)))
+          (block $done
+            (loop $flood
+              (br_if $done (i32.eqz (local.get $n)))
+              (drop (call $subscribe (i64.const 1_000_000_000)))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br $flood)))))
       (call $ok (local.get $ptr) (local.get $len)))
 
     (func (export "cabi_post_forward") (param i32)

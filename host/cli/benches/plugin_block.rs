@@ -2,7 +2,7 @@
 //! filter (forward + backward) and step codec (decode) as Wasm components
 //! against the same algorithms compiled natively, measured side by side.
 //! The delta filter is measured in Rust, C and AssemblyScript; the C and AS
-//! components are built from `guest-examples/` first (skipped, with a
+//! components are built from `examples/` first (skipped, with a
 //! note, where their compiler is not installed).
 
 // criterion_group! generates an undocumented public function.
@@ -12,7 +12,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sandpress_core::plugin::{BlockInfo, CodecPlugin, FilterPlugin};
-use sandpress_plugins::native;
+use sandpress_example_plugins::native;
 use sandpress_sandbox::Sandbox;
 
 fn block(len: usize) -> Vec<u8> {
@@ -24,13 +24,13 @@ fn block(len: usize) -> Vec<u8> {
 fn delta_round_trip(c: &mut Criterion) {
     let sandbox = Sandbox::new().expect("sandbox");
     let wasm = sandbox
-        .load_filter(160, sandpress_plugins::DELTA_FILTER)
+        .load_filter(160, sandpress_example_plugins::DELTA_FILTER)
         .expect("delta");
     let native = native::DeltaFilter::new();
     let mut others = Vec::new();
     for (lang, dir) in [("wasm-c", "c"), ("wasm-as", "assemblyscript")] {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../guest-examples")
+            .join("../../examples")
             .join(dir)
             .join("delta-filter");
         match sandpress_tooling::build::build(&dir) {
@@ -69,7 +69,7 @@ fn delta_round_trip(c: &mut Criterion) {
 fn step_decode(c: &mut Criterion) {
     let sandbox = Sandbox::new().expect("sandbox");
     let wasm = sandbox
-        .load_codec("step", 184, sandpress_plugins::STEP_CODEC)
+        .load_codec("step", 184, sandpress_example_plugins::STEP_CODEC)
         .expect("step");
     let native = native::StepCodec::new();
     let codecs: [(&str, &dyn CodecPlugin); 2] = [("wasm", &*wasm), ("native", &native)];

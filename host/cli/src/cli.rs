@@ -36,7 +36,7 @@ pub enum Command {
     /// Write, build and check plugins in Rust, C or AssemblyScript.
     #[command(subcommand)]
     Plugin(crate::plugin_cmd::PluginCommand),
-    /// Write the example plugin components (built from guest-examples/) to a directory.
+    /// Write the example plugin components (built from examples/) to a directory.
     ExamplePlugins {
         /// Directory to write NAME.wasm files into (created if missing).
         dir: std::path::PathBuf,
@@ -99,7 +99,7 @@ pub fn run(
         // A reader that went away (`sandpress info f | head`) is not an error.
         Err(e) if broken_pipe(&e) => 0,
         Err(e) => {
-            let _ = writeln!(err, "sandpress: {e:#}");
+            let _ = writeln!(err, "sandpress: {}", crate::error_line::one_line(&e));
             1
         }
     }

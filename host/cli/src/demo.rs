@@ -5,9 +5,9 @@
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use sandpress_core::format::ids;
+use sandpress_core::format::{MAX_FILTERS, ids};
 use sandpress_core::plugin::{CodecPlugin, FilterPlugin, PluginMeta};
-use sandpress_core::{CParams, DParams, Registry, SChunk, SplitMode};
+use sandpress_core::{CParams, DParams, FilterChain, Registry, SChunk, SplitMode};
 use sandpress_sandbox::Sandbox;
 
 const CHUNK_LEN: usize = 10_000;
@@ -30,8 +30,8 @@ fn show_cparams(out: &mut dyn Write, cp: &CParams) -> Result<()> {
         cp.nthreads,
         cp.blocksize,
         cp.splitmode,
-        cp.filters,
-        cp.filters_meta
+        cp.filters.ids(),
+        cp.filters.metas()
     )?;
     Ok(())
 }
@@ -70,15 +70,8 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
          with its plugins as WebAssembly components, on {threads} thread(s) \
          (python-blosc2 allows only 1 with user codecs)."
     )?;
-
     // [1] The super-chunk.
-    let base = CParams {
-        typesize: TYPESIZE,
-        nthreads: threads,
-        // python-blosc2's tutorial ran with ALWAYS_SPLIT: keep its layout and ratios.
-        splitmode: SplitMode::Always,
-        ..CParams::default()
-    };
+    let base = base_cparams(threads);
     let dparams = DParams {
         nthreads: threads,
         ..DParams::default()
@@ -89,18 +82,47 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
         dparams,
         Registry::new(),
     )?;
+    let mut ok = user_codec(out, &sandbox, &mut schunk)?;
+    ok &= user_filter(out, &sandbox, &mut schunk, &base)?;
+    ok &= filter_and_codec(out, &sandbox, &mut schunk)?;
+    if !ok {
+        bail!("a round trip gave different data");
+    }
+    writeln!(out, "\nEvery stage decoded to the original data.")?;
+    Ok(())
+}
 
-    // [4] register_codec("our_codec", 160, encoder, decoder)
+/// The tutorial's parameters: typesize 4, python-blosc2's defaults otherwise.
+fn base_cparams(threads: usize) -> CParams {
+    CParams {
+        typesize: TYPESIZE,
+        nthreads: threads,
+        // python-blosc2's tutorial ran with ALWAYS_SPLIT: keep its layout and ratios.
+        splitmode: SplitMode::Always,
+        ..CParams::default()
+    }
+}
+
+/// The filters of python-blosc2's `cparams = {"filters": [id]}`: the list
+/// padded on the right, so the filter sits in the first slot.
+fn first_slot(id: u8) -> FilterChain {
+    let mut slots = [ids::NOFILTER; MAX_FILTERS];
+    slots[0] = id;
+    FilterChain::from_slots(slots, [0; MAX_FILTERS])
+}
+
+/// Steps [4] to [6]: a user codec that stores a repeated value once.
+fn user_codec(out: &mut dyn Write, sandbox: &Sandbox, schunk: &mut SChunk) -> Result<bool> {
     writeln!(
         out,
         "\n[4] blosc2.register_codec(\"our_codec\", 160, encoder, decoder)"
     )?;
-    let codec = sandbox.load_codec("our_codec", 160, sandpress_plugins::REPEAT_CODEC)?;
+    let codec = sandbox.load_codec("our_codec", 160, sandpress_example_plugins::REPEAT_CODEC)?;
     show_plugin(
         out,
         "codec",
         codec.meta(),
-        sandpress_plugins::REPEAT_CODEC.len(),
+        sandpress_example_plugins::REPEAT_CODEC.len(),
     )?;
     schunk.registry_mut().register_codec(codec)?;
 
@@ -112,9 +134,8 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     let cp = CParams {
         codec: 160,
         codec_meta: u8::from(cfg!(target_endian = "big")),
-        filters: [ids::NOFILTER; 6],
-        filters_meta: [0; 6],
-        ..base.clone()
+        filters: FilterChain::new(),
+        ..schunk.cparams().clone()
     };
     schunk.set_cparams(cp.clone())?;
     show_cparams(out, &cp)?;
@@ -127,16 +148,23 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     let data = ints(std::iter::repeat_n(1234, CHUNK_LEN * NCHUNKS));
     schunk.set_slice(0, &data)?;
     writeln!(out, "    schunk cratio:  {:.2}", schunk.cratio())?;
-    let mut ok = check(out, &schunk, &data)?;
+    check(out, schunk, &data)
+}
 
-    // [9] register_filter(160, forward, backward)
+/// Steps [9] to [11]: a user filter, in the super-chunk and on an array of zeros.
+fn user_filter(
+    out: &mut dyn Write,
+    sandbox: &Sandbox,
+    schunk: &mut SChunk,
+    base: &CParams,
+) -> Result<bool> {
     writeln!(out, "\n[9] blosc2.register_filter(160, forward, backward)")?;
-    let filter = sandbox.load_filter(160, sandpress_plugins::DELTA_FILTER)?;
+    let filter = sandbox.load_filter(160, sandpress_example_plugins::DELTA_FILTER)?;
     show_plugin(
         out,
         "filter",
         filter.meta(),
-        sandpress_plugins::DELTA_FILTER.len(),
+        sandpress_example_plugins::DELTA_FILTER.len(),
     )?;
     schunk.registry_mut().register_filter(filter)?;
 
@@ -146,8 +174,8 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
         "\n[10] schunk.cparams = {{filters: [160], filters_meta: [0]}}"
     )?;
     let cp = CParams {
-        filters: [160, 0, 0, 0, 0, 0],
-        ..cp
+        filters: first_slot(160),
+        ..schunk.cparams().clone()
     };
     schunk.set_cparams(cp.clone())?;
     show_cparams(out, &cp)?;
@@ -159,7 +187,7 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     )?;
     let array_cp = CParams {
         typesize: 8,
-        filters: [160, 0, 0, 0, 0, 0],
+        filters: first_slot(160),
         ..base.clone()
     };
     let mut array = SChunk::new(
@@ -171,19 +199,22 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     let zeros = vec![0u8; 900 * 8];
     array.append(&zeros)?;
     show_cparams(out, &array_cp)?;
-    ok &= check(out, &array, &zeros)?;
+    check(out, &array, &zeros)
+}
 
-    // [13] register_codec("our_codec2", 184, encoder2, decoder2)
+/// Steps [13] to [15]: the user filter, then a codec that stores an
+/// arithmetic sequence as its start and step.
+fn filter_and_codec(out: &mut dyn Write, sandbox: &Sandbox, schunk: &mut SChunk) -> Result<bool> {
     writeln!(
         out,
         "\n[13] blosc2.register_codec(codec_name=\"our_codec2\", id=184, encoder=encoder2, decoder=decoder2)"
     )?;
-    let codec2 = sandbox.load_codec("our_codec2", 184, sandpress_plugins::STEP_CODEC)?;
+    let codec2 = sandbox.load_codec("our_codec2", 184, sandpress_example_plugins::STEP_CODEC)?;
     show_plugin(
         out,
         "codec",
         codec2.meta(),
-        sandpress_plugins::STEP_CODEC.len(),
+        sandpress_example_plugins::STEP_CODEC.len(),
     )?;
     schunk.registry_mut().register_codec(codec2)?;
 
@@ -192,7 +223,7 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
     let cp = CParams {
         codec: 184,
         codec_meta: 0,
-        ..cp
+        ..schunk.cparams().clone()
     };
     schunk.set_cparams(cp.clone())?;
     show_cparams(out, &cp)?;
@@ -210,11 +241,5 @@ pub fn run(threads: usize, out: &mut dyn Write) -> Result<()> {
         "    schunk's compression ratio:  {:.2}",
         schunk.cratio()
     )?;
-    ok &= check(out, &schunk, &new_data)?;
-
-    if !ok {
-        bail!("a round trip gave different data");
-    }
-    writeln!(out, "\nEvery stage decoded to the original data.")?;
-    Ok(())
+    check(out, schunk, &new_data)
 }

@@ -4,5 +4,7 @@
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod error_line;
 pub mod files;
+pub mod limits;
 pub mod plugin_cmd;

@@ -58,6 +58,9 @@ pub struct CheckArgs {
     /// Milliseconds to time each large block size for.
     #[arg(long, default_value_t = 200)]
     pub time_ms: u64,
+    /// Limits of the sandbox the plugin is checked in.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
 }
 
 /// Runs a `plugin` subcommand; output on `out`.
@@ -111,7 +114,10 @@ fn check_cmd(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         .plugin
         .file_stem()
         .map_or("plugin".into(), |s| s.to_string_lossy().into_owned());
-    let sandbox = Sandbox::new().context("starting the WebAssembly sandbox")?;
+    let sandbox = Sandbox::builder()
+        .limits(a.limits.limits())
+        .build()
+        .context("starting the WebAssembly sandbox")?;
     let plugin = check::load(&sandbox, &name, a.id, &bytes)
         .with_context(|| format!("{} does not meet the contract", a.plugin.display()))?;
     let imports = sandpress_tooling::componentize::imports(&bytes);
@@ -152,6 +158,13 @@ fn check_cmd(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
                 )?
             }
         }
+    }
+    if let Some(verdict) = &report.halted {
+        bail!(
+            "stopped after {} of {} cases: {verdict}",
+            report.cases.len(),
+            check::SIZES.len() * check::TYPESIZES.len()
+        );
     }
     if failed > 0 {
         bail!("{failed} of {} cases failed", report.cases.len());

@@ -5,7 +5,7 @@ use sandpress_format::FormatError;
 use crate::plugin::{PluginError, PluginKind};
 
 /// Everything that can go wrong compressing, decompressing or editing a super-chunk.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A chunk's bytes are malformed.
@@ -24,6 +24,14 @@ pub enum Error {
         name: &'static str,
         /// Why.
         reason: String,
+    },
+    /// More filters than the slots of a chunk header hold.
+    #[error("at most {max} filters fit in a pipeline ({found} given)")]
+    TooManyFilters {
+        /// The number of slots.
+        max: usize,
+        /// Filters given.
+        found: usize,
     },
     /// A codec id is neither built in nor registered.
     #[error("unsupported codec {id} ({name}): not built in and not registered")]
@@ -68,6 +76,35 @@ pub enum Error {
         #[source]
         source: PluginError,
     },
+    /// Verify on write: a block decoded again, in another instance of the
+    /// plugin, differs from what the plugin encoded. Nothing was written.
+    #[error(
+        "verify on write: {kind} plugin {id} does not give back what it encoded (chunk {chunk}, block {block}): {reason}"
+    )]
+    Verify {
+        /// The codec or filter at fault.
+        kind: PluginKind,
+        /// Its id.
+        id: u8,
+        /// Chunk index.
+        chunk: u64,
+        /// Block index.
+        block: u32,
+        /// What differs.
+        reason: VerifyMismatch,
+    },
+    /// A chunk decoded to bytes whose checksum is not the one recorded for it.
+    #[error(
+        "chunk {chunk} is corrupt: its bytes have xxh3-64 checksum {found:016x}, the frame recorded {expected:016x}"
+    )]
+    Checksum {
+        /// Chunk index.
+        chunk: u64,
+        /// The recorded checksum.
+        expected: u64,
+        /// The checksum of the decoded bytes.
+        found: u64,
+    },
     /// A chunk or item index is out of range.
     #[error("{what} {index} out of range (length {len})")]
     OutOfRange {
@@ -93,16 +130,15 @@ pub enum Error {
     #[error(transparent)]
     Frame(#[from] sandpress_format::frame::FrameError),
     /// Reading or writing a file failed.
-    #[error("cannot {op} {path}: {message}")]
+    #[error("cannot {op} {}: {source}", path.display())]
     Io {
         /// What was being done ("read", "write", "create", "rename").
         op: &'static str,
         /// The file.
-        path: String,
-        /// The kind of failure.
-        kind: std::io::ErrorKind,
-        /// The system's message.
-        message: String,
+        path: std::path::PathBuf,
+        /// What the system reported.
+        #[source]
+        source: std::io::Error,
     },
     /// A frame names a plugin that differs from the one registered under
     /// its id, or that is neither registered nor embedded.
@@ -112,14 +148,27 @@ pub enum Error {
 
 impl Error {
     /// An [`Error::Io`] for `op` on `path`.
-    pub fn io(op: &'static str, path: &std::path::Path, e: &std::io::Error) -> Self {
+    pub fn io(op: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
         Error::Io {
             op,
-            path: path.display().to_string(),
-            kind: e.kind(),
-            message: e.to_string(),
+            path: path.to_path_buf(),
+            source,
         }
     }
+}
+
+/// How a block decoded again differs from the bytes that were encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{len} bytes from offset {offset} in the block decode again to bytes that differ from byte {first_difference} on"
+)]
+pub struct VerifyMismatch {
+    /// Offset, in the block, of the bytes given to the plugin (a stream of a split block starts past 0).
+    pub offset: usize,
+    /// How many bytes were given.
+    pub len: usize,
+    /// Index, within those bytes, of the first one that came back different.
+    pub first_difference: usize,
 }
 
 /// Result with the core's [`Error`].

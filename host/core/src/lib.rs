@@ -4,9 +4,10 @@
 //! Nothing here knows about WebAssembly: user plugins are the traits of
 //! [`plugin`], which the sandbox crate implements for components.
 
-pub mod codecs;
+#[cfg(test)]
+mod codec_tests;
 pub mod error;
-pub mod filters;
+pub mod filter_chain;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -18,7 +19,9 @@ pub mod registry;
 pub mod schunk;
 
 pub use error::{Error, Result};
-pub use params::{CParams, DParams, SplitMode, Transform};
+pub use filter_chain::FilterChain;
+pub use params::{CParams, DParams, ParseSplitModeError, SplitMode, Transform};
 pub use registry::Registry;
 pub use sandpress_format as format;
+pub use sandpress_kernels::{codecs, filters};
 pub use schunk::SChunk;

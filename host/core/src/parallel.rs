@@ -6,11 +6,20 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::ThreadPool;
 
-static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
+type Pools = OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>>;
+
+static POOLS: Pools = OnceLock::new();
+
+/// Pools whose threads only ever run verify-on-write decodes.
+static VERIFY_POOLS: Pools = OnceLock::new();
 
 /// The shared pool with `nthreads` workers (`nthreads` >= 2).
 pub(crate) fn pool(nthreads: usize) -> Option<Arc<ThreadPool>> {
-    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
+    get_or_make(&POOLS, "sandpress", nthreads)
+}
+
+fn get_or_make(pools: &Pools, prefix: &'static str, nthreads: usize) -> Option<Arc<ThreadPool>> {
+    let pools = pools.get_or_init(|| Mutex::new(HashMap::new()));
     let mut pools = pools
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -19,13 +28,49 @@ pub(crate) fn pool(nthreads: usize) -> Option<Arc<ThreadPool>> {
     }
     let p = rayon::ThreadPoolBuilder::new()
         .num_threads(nthreads)
-        .thread_name(move |i| format!("sandpress-{nthreads}-{i}"))
+        .thread_name(move |i| format!("{prefix}-{nthreads}-{i}"))
         .build()
         .ok()
         .map(Arc::new)?;
     pools.insert(nthreads, p.clone());
     Some(p)
 }
+
+/// Runs `f` on a thread of the verify pool for `nthreads` workers, waiting
+/// for it.
+///
+/// Threads of the verify pools run nothing but what is given here, and
+/// this is only given decodes: a plugin instance kept by such a thread (the
+/// sandbox keeps one per plugin per thread) has never encoded, so it never
+/// saw the bytes it is asked to give back. Fails, rather than run `f`
+/// where it would share an encoder's instance, if no pool can be made.
+///
+/// The caller blocks on a channel rather than `install`ing into the pool:
+/// a worker of the compress pool that waited in `install` would run other
+/// blocks of its own pool meanwhile, each of which waits for its own
+/// verify in turn, one inside the other, until the thread's stack
+/// overflows. A panic of `f` is raised again in the caller.
+pub(crate) fn run_verify<R: Send + 'static>(
+    nthreads: usize,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, VerifyPoolUnavailable> {
+    let pool = get_or_make(&VERIFY_POOLS, "sandpress-verify", nthreads.max(1))
+        .ok_or(VerifyPoolUnavailable)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    pool.spawn(move || {
+        // The receiver waits for this answer; it cannot be gone.
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv() {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => Err(VerifyPoolUnavailable),
+    }
+}
+
+/// The verify pool's threads could not be started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VerifyPoolUnavailable;
 
 /// Runs `f` on `nthreads` workers: inline when one thread is asked for (or a
 /// pool cannot be made), otherwise inside the shared pool.

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use sandpress_format::{MAX_FILTERS, ids};
+use sandpress_format::ids;
 
+use crate::filter_chain::FilterChain;
 use crate::plugin::TransformPlugin;
 
 /// Whether a block is stored as one stream, or as one stream per byte of the
@@ -18,6 +19,76 @@ pub enum SplitMode {
     /// byte shuffle, for items of at most 16 bytes.
     #[default]
     Auto,
+}
+
+impl SplitMode {
+    /// Every mode, in the order of their frame-header codes.
+    pub const ALL: [SplitMode; 3] = [SplitMode::Always, SplitMode::Never, SplitMode::Auto];
+
+    /// The mode's name, as python-blosc2 spells it in lower case.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SplitMode::Always => "always",
+            SplitMode::Never => "never",
+            SplitMode::Auto => "auto",
+        }
+    }
+
+    /// The code a frame header records (C-Blosc2's `BLOSC_ALWAYS_SPLIT` = 1,
+    /// `NEVER_SPLIT` = 2, `AUTO_SPLIT` = 3).
+    pub const fn code(self) -> u8 {
+        match self {
+            SplitMode::Always => 1,
+            SplitMode::Never => 2,
+            SplitMode::Auto => 3,
+        }
+    }
+
+    /// The mode of a frame-header code; `None` for codes this version does
+    /// not know (C-Blosc2's `FORWARD_COMPAT_SPLIT` = 4 among them).
+    pub const fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(SplitMode::Always),
+            2 => Some(SplitMode::Never),
+            3 => Some(SplitMode::Auto),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SplitMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A split mode's name that is none of `always`, `never`, `auto`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("split mode {found:?}: expected always, never or auto")]
+pub struct ParseSplitModeError {
+    /// The text given.
+    pub found: String,
+}
+
+impl std::str::FromStr for SplitMode {
+    type Err = ParseSplitModeError;
+
+    /// Parses `always`, `never` or `auto` (any case).
+    ///
+    /// ```
+    /// use sandpress_core::SplitMode;
+    /// assert_eq!("never".parse::<SplitMode>(), Ok(SplitMode::Never));
+    /// assert_eq!(SplitMode::Auto.to_string(), "auto");
+    /// assert!("sometimes".parse::<SplitMode>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SplitMode::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ParseSplitModeError {
+                found: s.to_owned(),
+            })
+    }
 }
 
 /// A prefilter or postfilter with its meta byte.
@@ -53,14 +124,23 @@ pub struct CParams {
     pub blocksize: usize,
     /// Worker threads for the blocks of a chunk (and the chunks of an append).
     pub nthreads: usize,
-    /// Filter ids, applied in order; 0 is no filter.
-    pub filters: [u8; MAX_FILTERS],
-    /// Meta byte of each filter.
-    pub filters_meta: [u8; MAX_FILTERS],
+    /// The filters, each with its meta byte, applied in order.
+    pub filters: FilterChain,
     /// Stream splitting.
     pub splitmode: SplitMode,
     /// Applied to each block before the filters; not recorded in chunks.
     pub prefilter: Option<Transform>,
+    /// Verify on write: when a user codec or user filter is in the
+    /// pipeline, every block it encodes is decoded again right away, on a
+    /// thread that never encodes (so in another instance of the plugin),
+    /// and compared with what was encoded; a difference fails the chunk
+    /// with [`Error::Verify`](crate::Error::Verify). Default `true`; no
+    /// effect on pipelines of built-ins only.
+    pub verify: bool,
+    /// Record an xxh3-64 checksum of each chunk's uncompressed bytes when
+    /// chunks are made from data (the frame keeps them in the vlmeta entry
+    /// [`checksums::VLMETA_NAME`](crate::frame::checksums::VLMETA_NAME)). Default `true`.
+    pub checksums: bool,
 }
 
 impl Default for CParams {
@@ -74,10 +154,11 @@ impl Default for CParams {
             typesize: 8,
             blocksize: 0,
             nthreads: 1,
-            filters: [0, 0, 0, 0, 0, ids::SHUFFLE],
-            filters_meta: [0; MAX_FILTERS],
+            filters: FilterChain::shuffle(),
             splitmode: SplitMode::Auto,
             prefilter: None,
+            verify: true,
+            checksums: true,
         }
     }
 }
@@ -89,6 +170,12 @@ pub struct DParams {
     pub nthreads: usize,
     /// Applied to each block after the filters; not recorded in chunks.
     pub postfilter: Option<Transform>,
+    /// Check each chunk read against the checksum recorded for it, when
+    /// there is one (a mismatch is [`Error::Checksum`](crate::Error::Checksum));
+    /// chunks and frames without checksums read as before. Default `true`.
+    /// Not checked when a postfilter is set (the bytes are then not the
+    /// ones the checksum was taken of).
+    pub check: bool,
 }
 
 impl Default for DParams {
@@ -96,6 +183,7 @@ impl Default for DParams {
         DParams {
             nthreads: 1,
             postfilter: None,
+            check: true,
         }
     }
 }
@@ -110,9 +198,23 @@ impl CParams {
             SplitMode::Auto => {
                 let fast = matches!(self.codec, ids::BLOSCLZ | ids::LZ4)
                     || (self.codec == ids::ZSTD && self.clevel <= 5);
-                fast && self.filters.contains(&ids::SHUFFLE) && ts <= 16 && blocksize / ts >= 32
+                fast && self.filters.contains(ids::SHUFFLE) && ts <= 16 && blocksize / ts >= 32
             }
         }
+    }
+
+    /// `bytes` rounded down to whole items, at least one: the chunk size
+    /// used when `bytes` are asked for.
+    ///
+    /// ```
+    /// let cp = sandpress_core::CParams { typesize: 8, ..Default::default() };
+    /// assert_eq!(cp.whole_items(1000), 1000);
+    /// assert_eq!(cp.whole_items(1001), 1000);
+    /// assert_eq!(cp.whole_items(3), 8);
+    /// ```
+    pub fn whole_items(&self, bytes: usize) -> usize {
+        let ts = usize::from(self.typesize.max(1));
+        (bytes / ts).max(1) * ts
     }
 
     /// The block size used for a chunk of `nbytes`: the one asked for, or

@@ -2,48 +2,9 @@
 //! (or where) a plugin runs. The sandbox crate implements them for
 //! WebAssembly components; tests and benchmarks implement them natively.
 
-use std::fmt;
 use std::time::Duration;
 
-/// Where a block sits in its chunk; passed to every plugin call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BlockInfo {
-    /// Size in bytes of one item.
-    pub typesize: u32,
-    /// Uncompressed size of this block (the last block of a chunk may be
-    /// shorter than the others).
-    pub blocksize: u32,
-    /// Index of the chunk in its super-chunk.
-    pub chunk_index: u64,
-    /// Index of the block in its chunk.
-    pub block_index: u32,
-    /// Offset of the block in the chunk's uncompressed bytes.
-    pub offset: u32,
-}
-
-/// The kind of a plugin: which world its component exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PluginKind {
-    /// Encoder and decoder (world `codec-plugin`).
-    Codec,
-    /// Forward and backward filter (world `filter-plugin`).
-    Filter,
-    /// One-way transform before the filters on compression.
-    Prefilter,
-    /// One-way transform after the filters on decompression.
-    Postfilter,
-}
-
-impl fmt::Display for PluginKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PluginKind::Codec => "codec",
-            PluginKind::Filter => "filter",
-            PluginKind::Prefilter => "prefilter",
-            PluginKind::Postfilter => "postfilter",
-        })
-    }
-}
+pub use sandpress_contract::{BlockInfo, PluginKind};
 
 /// What identifies a plugin: its id, name, version and the sha256 of its
 /// component bytes.
@@ -92,10 +53,20 @@ pub enum Stopped {
         /// The fuel given to the call.
         limit: u64,
     },
-    /// The plugin tried to grow its memory past the limit.
+    /// The plugin tried to grow its memories and tables, together, past
+    /// the limit of one instance.
     #[error("tried to grow its memory past the limit of {limit} bytes")]
     MemoryLimit {
         /// The memory limit in bytes.
+        limit: usize,
+    },
+    /// The plugin needed memory (to grow, or to be instantiated) while the
+    /// memory budget shared by all instances of its sandbox was in use.
+    #[error(
+        "needed memory while the sandbox's budget of {limit} bytes for all instances was in use"
+    )]
+    SandboxMemoryLimit {
+        /// The sandbox's budget in bytes.
         limit: usize,
     },
     /// The plugin returned the wrong number of bytes.
@@ -106,9 +77,24 @@ pub enum Stopped {
         /// Bytes the plugin returned.
         found: usize,
     },
-    /// The plugin could not be instantiated.
+    /// The plugin could not be instantiated: its start function trapped,
+    /// or the sandbox had no room for another instance.
     #[error("could not be instantiated: {message}")]
     Instantiate {
+        /// What went wrong.
+        message: String,
+    },
+    /// The plugin was instantiated, but its exports failed the contract's
+    /// type check.
+    #[error("its exports do not have the contract's types: {message}")]
+    ExportTypes {
+        /// What the type check reported.
+        message: String,
+    },
+    /// The call could not be given its fuel (the engine does not meter
+    /// fuel, or the amount is out of range); the plugin did not run.
+    #[error("could not be given its fuel: {message}")]
+    Fuel {
         /// What went wrong.
         message: String,
     },

@@ -441,7 +441,7 @@ mod tests {
 
     fn sample() -> ChunkHeader {
         let mut h = ChunkHeader::new(ids::ZSTD, 4, 1000, 256);
-        h.set_filters([0, 0, 0, 0, 0, ids::SHUFFLE], [0; 6]);
+        h.set_filters([0, 0, 0, 0, 0, ids::SHUFFLE], [0; MAX_FILTERS]);
         h.cbytes = 200;
         h
     }

@@ -8,6 +8,9 @@ use sandpress_core::Registry;
 use sandpress_core::frame::PluginRecord;
 use sandpress_core::plugin::{CodecPlugin, FilterPlugin, PluginKind, PluginMeta};
 
+use sha2::{Digest, Sha256};
+
+use crate::cache::hex;
 use crate::{Sandbox, SandboxError};
 
 /// A plugin loaded from bytes whose kind was read from its exports.
@@ -55,8 +58,11 @@ impl Sandbox {
 
     /// Loads the components embedded in a frame's plugin table into
     /// `registry`, skipping plugins registered already (whose hashes the
-    /// frame checks). Each component must hash to its recorded sha256 and
-    /// run with this sandbox's limits. Returns the plugins loaded.
+    /// frame checks). Each component must hash to its recorded sha256,
+    /// which is checked first: a component that does not is refused with
+    /// [`SandboxError::HashMismatch`] before anything parses, compiles or
+    /// caches it. Then it loads with this sandbox's limits. Returns the
+    /// plugins loaded.
     pub fn register_embedded(
         &self,
         records: &[PluginRecord],
@@ -75,24 +81,21 @@ impl Sandbox {
             if present {
                 continue;
             }
+            let actual: [u8; 32] = Sha256::digest(bytes).into();
+            if actual != r.meta.sha256 {
+                return Err(SandboxError::HashMismatch {
+                    id: r.meta.id,
+                    recorded: r.meta.sha256_hex(),
+                    actual: hex(&actual),
+                });
+            }
             let plugin = match r.meta.kind {
                 PluginKind::Codec => {
                     Loaded::Codec(self.load_codec(&r.meta.name, r.meta.id, bytes)?)
                 }
                 _ => Loaded::Filter(self.load_filter(r.meta.id, bytes)?),
             };
-            if plugin.meta().sha256 != r.meta.sha256 {
-                return Err(SandboxError::HashMismatch {
-                    id: r.meta.id,
-                    recorded: r.meta.sha256_hex(),
-                    actual: plugin.meta().sha256_hex(),
-                });
-            }
-            plugin
-                .register(registry)
-                .map_err(|e| SandboxError::Invalid {
-                    message: e.to_string(),
-                })?;
+            plugin.register(registry)?;
             loaded.push(plugin.meta().clone());
         }
         Ok(loaded)

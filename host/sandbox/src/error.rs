@@ -4,6 +4,9 @@
 //! [`PluginError`](sandpress_core::plugin::PluginError) from core.
 
 use sandpress_core::plugin::PluginKind;
+use sandpress_core::registry::RegistryError;
+
+use crate::CompileLimit;
 
 /// A component refused at load time, or a sandbox that could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +20,17 @@ pub enum SandboxError {
         size: usize,
         /// The limit in force.
         limit: usize,
+    },
+    /// The component's code exceeds the
+    /// [`CompileBudget`](crate::CompileBudget); nothing was compiled.
+    #[error("the component has {found} {limit}, more than the compile budget allows ({allowed})")]
+    CompileBudget {
+        /// The limit exceeded.
+        limit: CompileLimit,
+        /// The limit in force.
+        allowed: u64,
+        /// What the component has (for sums, as far as it was counted).
+        found: u64,
     },
     /// The bytes do not start with the WebAssembly magic number.
     #[error("not a WebAssembly binary (starts with {found})")]
@@ -36,18 +50,19 @@ pub enum SandboxError {
         /// What wasmtime reported.
         message: String,
     },
-    /// A linear memory of the component starts larger than
+    /// The linear memories of the component start, together, larger than
     /// [`Limits::memory`](crate::Limits::memory) allows.
     #[error(
-        "the component's memory starts at {initial} bytes, more than the limit of {limit} bytes"
+        "the component's memories start at {initial} bytes, more than the limit of {limit} bytes"
     )]
     InitialMemoryTooLarge {
-        /// Initial size of the memory, in bytes.
+        /// Initial size of all its memories together, in bytes.
         initial: u64,
         /// The memory limit in force.
         limit: usize,
     },
     /// An embedded component does not hash to the sha256 its frame records.
+    /// It is refused before it is parsed, compiled or cached.
     #[error("embedded plugin {id} hashes to sha256 {actual}, but the frame records {recorded}")]
     HashMismatch {
         /// Plugin id.
@@ -99,6 +114,15 @@ pub enum SandboxError {
     Unlinkable {
         /// What wasmtime reported (it names the import).
         message: String,
+    },
+    /// A component loaded from a frame could not be registered under the
+    /// id its frame gives it (an id outside the user range, or one already
+    /// taken by another plugin).
+    #[error("cannot register the plugin: {source}")]
+    Register {
+        /// Why the registry refused it.
+        #[from]
+        source: RegistryError,
     },
     /// The wasmtime engine could not be created.
     #[error("could not create the wasmtime engine: {message}")]

@@ -1,5 +1,6 @@
 //! Running a loaded plugin: one live instance per plugin per OS thread,
-//! reused across calls and replaced after any failure of the sandbox.
+//! reused across calls as the limits' [`InstanceReuse`] allows, and
+//! replaced after any failure of the sandbox.
 //!
 //! A [`Runner`] owns the plugin's `InstancePre`. Each thread keeps, in a
 //! thread-local list, one `Store` with an instance of each plugin it has
@@ -7,23 +8,24 @@
 //! Entries of dropped runners are pruned the next time the thread calls any
 //! plugin (a global counter of drops tells it when to look).
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use sandpress_core::plugin::{BlockInfo, PluginError, Stopped};
-use wasmtime::component::{ComponentExportIndex, ComponentType, Func, InstancePre, Lift, Lower};
+use sandpress_core::plugin::{PluginError, Stopped};
+use wasmtime::component::InstancePre;
 use wasmtime::{Store, Trap};
 
-use crate::Limits;
-use crate::store::StoreState;
+use crate::bindings::{InstantiateError, World};
+use crate::memory_budget::MemoryBudget;
+use crate::store::{LimitHit, StoreState};
+use crate::text::error_line;
+use crate::{InstanceReuse, Limits};
 
 /// How often the epoch ticker advances the engine's epoch.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// Longest trap message kept, in bytes.
-const MAX_MESSAGE: usize = 1024;
 
 /// Source of runner keys; never reused within a process.
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
@@ -35,37 +37,14 @@ thread_local! {
     static INSTANCES: RefCell<ThreadInstances> = RefCell::new(ThreadInstances::default());
 }
 
-/// `block-info` as the canonical ABI lowers it.
-#[derive(ComponentType, Lower, Clone, Copy)]
-#[component(record)]
-struct InfoRecord {
-    typesize: u32,
-    blocksize: u32,
-    #[component(name = "chunk-index")]
-    chunk_index: u64,
-    #[component(name = "block-index")]
-    block_index: u32,
-    offset: u32,
-}
-
-impl From<&BlockInfo> for InfoRecord {
-    fn from(info: &BlockInfo) -> Self {
-        InfoRecord {
-            typesize: info.typesize,
-            blocksize: info.blocksize,
-            chunk_index: info.chunk_index,
-            block_index: info.block_index,
-            offset: info.offset,
-        }
-    }
-}
-
 /// What one thread keeps of one plugin.
 struct Entry {
     key: u64,
-    owner: Weak<Runner>,
-    /// `None` while a call is using it (or after a failure dropped it).
-    live: Option<Live>,
+    /// Alive as long as the runner is.
+    owner: Weak<()>,
+    /// A [`Live`] of the runner's world; `None` while a call is using it
+    /// (or after a failure dropped it).
+    live: Option<Box<dyn Any>>,
 }
 
 /// The live instances of one thread.
@@ -86,126 +65,135 @@ impl ThreadInstances {
     }
 }
 
-/// A store with an instance of the plugin, and its functions.
-struct Live {
+/// A store with an instance of the plugin, and its typed exports.
+struct Live<W: World> {
     store: Store<StoreState>,
-    funcs: Vec<Func>,
+    exports: W::Instance,
+    /// The chunk index of the last call it served.
+    chunk: u64,
 }
 
-/// A loaded plugin, ready to be instantiated on any thread.
-pub(crate) struct Runner {
+/// A loaded plugin of world `W`, ready to be instantiated on any thread.
+pub(crate) struct Runner<W: World> {
     key: u64,
-    pre: InstancePre<StoreState>,
-    funcs: Vec<ComponentExportIndex>,
+    /// Held only to be counted: threads drop their instances once it dies.
+    alive: Arc<()>,
+    pre: W::Pre,
+    engine: wasmtime::Engine,
     limits: Limits,
+    budget: MemoryBudget,
     wasi: bool,
     ticks: u64,
 }
 
-impl Runner {
-    /// A runner for `pre`, calling the functions at `funcs` (in the order
-    /// the plugin kind defines) under `limits`.
+impl<W: World> Runner<W> {
+    /// A runner for `pre` under `limits`, its memory taken from the
+    /// sandbox's `budget`; fails if the component's exports do not match
+    /// the world.
     pub(crate) fn new(
         pre: InstancePre<StoreState>,
-        funcs: Vec<ComponentExportIndex>,
         limits: Limits,
+        budget: MemoryBudget,
         wasi: bool,
-    ) -> Arc<Self> {
-        Arc::new(Runner {
+    ) -> wasmtime::Result<Arc<Self>> {
+        let engine = pre.engine().clone();
+        Ok(Arc::new(Runner {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
-            pre,
-            funcs,
+            alive: Arc::new(()),
+            pre: W::pre(pre)?,
+            engine,
             limits,
+            budget,
             wasi,
             ticks: deadline_ticks(limits.get_deadline()),
-        })
+        }))
     }
 
-    /// Calls function number `func` with one block, in this thread's
-    /// instance (made first if there is none). Any failure of the sandbox
+    /// Runs `call`, for a block of chunk `chunk`, on this thread's
+    /// instance, made first if there is none or if the limits'
+    /// [`InstanceReuse`] wants a fresh one. Any failure of the sandbox
     /// drops the instance; the guest's own answer is returned as is.
     pub(crate) fn call<R>(
-        self: &Arc<Self>,
-        func: usize,
-        input: &[u8],
-        meta: u8,
-        info: &BlockInfo,
-    ) -> Result<R, PluginError>
-    where
-        R: ComponentType + Lift + 'static,
-    {
-        let mut live = match self.take_live() {
+        &self,
+        chunk: u64,
+        call: impl FnOnce(&W::Instance, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let reusable = |live: &Live<W>| match self.limits.get_instance_reuse() {
+            InstanceReuse::PerCall => false,
+            InstanceReuse::PerChunk => live.chunk == chunk,
+            InstanceReuse::Always => true,
+        };
+        let mut live = match self.take_live().filter(reusable) {
             Some(live) => live,
-            None => self.instantiate()?,
+            None => self.instantiate(chunk)?,
         };
         self.arm(&mut live.store)?;
-        let func = live
-            .funcs
-            .get(func)
-            .copied()
-            .ok_or_else(|| Stopped::Instantiate {
-                message: format!("the plugin has no function number {func}"),
-            })?;
-        let typed = func
-            .typed::<(&[u8], u8, InfoRecord), (R,)>(&live.store)
-            .map_err(|e| Stopped::Instantiate {
-                message: truncate(format!("{e:#}")),
-            })?;
-        match typed.call(&mut live.store, (input, meta, InfoRecord::from(info))) {
-            Ok((result,)) => {
-                self.put_live(live);
+        match call(&live.exports, &mut live.store) {
+            Ok(result) => {
+                // An instance used once is dropped at once, its memory
+                // with it; the others wait for the next call.
+                if self.limits.get_instance_reuse() != InstanceReuse::PerCall {
+                    self.put_live(live);
+                }
                 Ok(result)
             }
             Err(error) => Err(self.stopped(&live.store, &error, false).into()),
         }
     }
 
-    /// Makes a fresh instance in a new store.
-    fn instantiate(&self) -> Result<Live, Stopped> {
-        let engine = self.pre.engine();
-        let mut store = Store::new(engine, StoreState::new(&self.limits, self.wasi));
+    /// Makes a fresh instance in a new store, for chunk `chunk`.
+    fn instantiate(&self, chunk: u64) -> Result<Live<W>, Stopped> {
+        let mut store = Store::new(
+            &self.engine,
+            StoreState::new(&self.limits, &self.budget, self.wasi),
+        );
         store.limiter(|state| &mut state.limiter);
         self.arm(&mut store)?;
-        let instance = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| self.stopped(&store, &e, true))?;
-        let mut funcs = Vec::with_capacity(self.funcs.len());
-        for index in &self.funcs {
-            let func =
-                instance
-                    .get_func(&mut store, index)
-                    .ok_or_else(|| Stopped::Instantiate {
-                        message: "an exported function checked at load time is missing".to_owned(),
-                    })?;
-            funcs.push(func);
-        }
-        Ok(Live { store, funcs })
+        let exports = W::instantiate(&self.pre, &mut store).map_err(|e| match e {
+            InstantiateError::Instantiate(e) => self.stopped(&store, &e, true),
+            InstantiateError::Exports(e) => Stopped::ExportTypes {
+                message: error_line(&e),
+            },
+        })?;
+        Ok(Live {
+            store,
+            exports,
+            chunk,
+        })
     }
 
     /// Resets the deadline, the fuel and the limiter's record before a call.
     fn arm(&self, store: &mut Store<StoreState>) -> Result<(), Stopped> {
         store.set_epoch_deadline(self.ticks);
         if let Some(fuel) = self.limits.get_fuel() {
-            store.set_fuel(fuel).map_err(|e| Stopped::Instantiate {
-                message: truncate(format!("{e:#}")),
+            store.set_fuel(fuel).map_err(|e| Stopped::Fuel {
+                message: error_line(&e),
             })?;
         }
         store.data_mut().limiter.reset();
         Ok(())
     }
 
-    /// Tells why the sandbox stopped a call (or an instantiation).
+    /// Tells why the sandbox stopped a call (or an instantiation), in one
+    /// line: the trap or the root cause, never wasmtime's backtrace.
     fn stopped(
         &self,
         store: &Store<StoreState>,
         error: &wasmtime::Error,
         instantiating: bool,
     ) -> Stopped {
-        if store.data().limiter.hit() {
-            return Stopped::MemoryLimit {
-                limit: self.limits.get_memory(),
-            };
+        match store.data().limiter.hit() {
+            Some(LimitHit::Instance) => {
+                return Stopped::MemoryLimit {
+                    limit: self.limits.get_memory(),
+                };
+            }
+            Some(LimitHit::Sandbox) => {
+                return Stopped::SandboxMemoryLimit {
+                    limit: self.budget.limit(),
+                };
+            }
+            None => {}
         }
         match error.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => Stopped::Deadline {
@@ -218,41 +206,43 @@ impl Runner {
                 message: trap.to_string(),
             },
             _ if instantiating => Stopped::Instantiate {
-                message: truncate(format!("{error:#}")),
+                message: error_line(error),
             },
             _ => Stopped::Trap {
-                message: truncate(format!("{error:#}")),
+                message: error_line(error),
             },
         }
     }
 
     /// This thread's idle instance of this plugin, if it has one.
-    fn take_live(&self) -> Option<Live> {
+    fn take_live(&self) -> Option<Live<W>> {
         INSTANCES
             .try_with(|cell| {
                 let mut instances = cell.try_borrow_mut().ok()?;
                 instances.prune();
-                instances
+                let live = instances
                     .entries
                     .iter_mut()
                     .find(|e| e.key == self.key)
-                    .and_then(|e| e.live.take())
+                    .and_then(|e| e.live.take())?;
+                live.downcast::<Live<W>>().ok().map(|b| *b)
             })
             .ok()
             .flatten()
     }
 
     /// Keeps `live` as this thread's instance of this plugin.
-    fn put_live(self: &Arc<Self>, live: Live) {
+    fn put_live(&self, live: Live<W>) {
         let _ = INSTANCES.try_with(|cell| {
             let Ok(mut instances) = cell.try_borrow_mut() else {
                 return;
             };
+            let live: Box<dyn Any> = Box::new(live);
             match instances.entries.iter_mut().find(|e| e.key == self.key) {
                 Some(entry) => entry.live = Some(live),
                 None => instances.entries.push(Entry {
                     key: self.key,
-                    owner: Arc::downgrade(self),
+                    owner: Arc::downgrade(&self.alive),
                     live: Some(live),
                 }),
             }
@@ -260,8 +250,11 @@ impl Runner {
     }
 }
 
-impl Drop for Runner {
+impl<W: World> Drop for Runner<W> {
     fn drop(&mut self) {
+        // Let the token die first, so a thread that sees the new drop count
+        // also sees this runner gone.
+        self.alive = Arc::new(());
         DROPS.fetch_add(1, Ordering::Release);
         let key = self.key;
         let _ = INSTANCES.try_with(|cell| {
@@ -284,22 +277,6 @@ fn deadline_ticks(deadline: Duration) -> u64 {
     u64::try_from(ticks).unwrap_or(MAX_TICKS).min(MAX_TICKS) + 1
 }
 
-/// Cuts `message` to at most [`MAX_MESSAGE`] bytes (on a character
-/// boundary), saying how long it was.
-pub(crate) fn truncate(mut message: String) -> String {
-    if message.len() <= MAX_MESSAGE {
-        return message;
-    }
-    let total = message.len();
-    let mut end = MAX_MESSAGE;
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    message.truncate(end);
-    message.push_str(&format!("... ({total} bytes in all)"));
-    message
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,14 +288,5 @@ mod tests {
         assert_eq!(deadline_ticks(Duration::from_millis(11)), 3);
         assert_eq!(deadline_ticks(Duration::from_secs(2)), 201);
         assert_eq!(deadline_ticks(Duration::MAX), MAX_TICKS + 1);
-    }
-
-    #[test]
-    fn truncate_keeps_short_messages_and_cuts_long_ones() {
-        assert_eq!(truncate("short".into()), "short");
-        let long = "é".repeat(2000);
-        let cut = truncate(long);
-        assert!(cut.len() < MAX_MESSAGE + 40, "{}", cut.len());
-        assert!(cut.ends_with("... (4000 bytes in all)"));
     }
 }

@@ -1,10 +1,11 @@
 //! Components as core's plugin traits: [`WasmCodec`], [`WasmFilter`] and
-//! [`WasmTransform`].
+//! [`WasmTransform`], calling the contract's functions through the
+//! generated bindings.
 //!
 //! Results are lifted as `Vec<u8>` and `String`, which wasmtime copies out
 //! of guest memory before it runs the guest's `post-return` (since
-//! wasmtime 48 that runs inside every call, so a `WasmList` would be read
-//! after the guest freed, and possibly reused, the memory it points to).
+//! wasmtime 48 that runs inside every call, so a borrowed view would be
+//! read after the guest freed, and possibly reused, the memory).
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,26 +14,22 @@ use sandpress_core::plugin::{
     BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginMeta, Stopped, TransformPlugin,
 };
 
-use crate::instance::{Runner, truncate};
-
-/// What `decode`, `forward`, `backward`, `prefilter` and `postfilter` return.
-type Bytes = Result<Vec<u8>, String>;
-
-/// What `encode` returns.
-type MaybeBytes = Result<Option<Vec<u8>>, String>;
+use crate::bindings::{CodecWorld, FilterWorld, PostfilterWorld, PrefilterWorld, WitBlockInfo};
+use crate::instance::Runner;
+use crate::text::guest_text;
 
 /// A codec component (world `codec-plugin`), usable as a
 /// [`CodecPlugin`] from any number of threads.
 pub struct WasmCodec {
     meta: PluginMeta,
-    runner: Arc<Runner>,
+    runner: Arc<Runner<CodecWorld>>,
 }
 
 /// A filter component (world `filter-plugin`), usable as a
 /// [`FilterPlugin`] from any number of threads.
 pub struct WasmFilter {
     meta: PluginMeta,
-    runner: Arc<Runner>,
+    runner: Arc<Runner<FilterWorld>>,
 }
 
 /// A prefilter or postfilter component (world `prefilter-plugin` or
@@ -40,23 +37,29 @@ pub struct WasmFilter {
 /// threads.
 pub struct WasmTransform {
     meta: PluginMeta,
-    runner: Arc<Runner>,
+    runner: TransformRunner,
+}
+
+/// The two one-way worlds.
+pub(crate) enum TransformRunner {
+    Prefilter(Arc<Runner<PrefilterWorld>>),
+    Postfilter(Arc<Runner<PostfilterWorld>>),
 }
 
 impl WasmCodec {
-    pub(crate) fn new(meta: PluginMeta, runner: Arc<Runner>) -> Self {
+    pub(crate) fn new(meta: PluginMeta, runner: Arc<Runner<CodecWorld>>) -> Self {
         WasmCodec { meta, runner }
     }
 }
 
 impl WasmFilter {
-    pub(crate) fn new(meta: PluginMeta, runner: Arc<Runner>) -> Self {
+    pub(crate) fn new(meta: PluginMeta, runner: Arc<Runner<FilterWorld>>) -> Self {
         WasmFilter { meta, runner }
     }
 }
 
 impl WasmTransform {
-    pub(crate) fn new(meta: PluginMeta, runner: Arc<Runner>) -> Self {
+    pub(crate) fn new(meta: PluginMeta, runner: TransformRunner) -> Self {
         WasmTransform { meta, runner }
     }
 }
@@ -77,7 +80,15 @@ impl CodecPlugin for WasmCodec {
         info: &BlockInfo,
         out: &mut Vec<u8>,
     ) -> Result<bool, PluginError> {
-        match self.runner.call::<MaybeBytes>(0, input, meta, info)? {
+        let answer = self.runner.call(info.chunk_index, |plugin, store| {
+            plugin.sandpress_plugin_codec().call_encode(
+                store,
+                input,
+                meta,
+                WitBlockInfo::from(info),
+            )
+        })?;
+        match answer {
             Ok(Some(bytes)) => {
                 *out = bytes;
                 Ok(true)
@@ -97,7 +108,15 @@ impl CodecPlugin for WasmCodec {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        copy_exact(self.runner.call::<Bytes>(1, input, meta, info)?, out)
+        let answer = self.runner.call(info.chunk_index, |plugin, store| {
+            plugin.sandpress_plugin_codec().call_decode(
+                store,
+                input,
+                meta,
+                WitBlockInfo::from(info),
+            )
+        })?;
+        copy_exact(answer, out)
     }
 }
 
@@ -113,7 +132,15 @@ impl FilterPlugin for WasmFilter {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        copy_exact(self.runner.call::<Bytes>(0, input, meta, info)?, out)
+        let answer = self.runner.call(info.chunk_index, |plugin, store| {
+            plugin.sandpress_plugin_filter().call_forward(
+                store,
+                input,
+                meta,
+                WitBlockInfo::from(info),
+            )
+        })?;
+        copy_exact(answer, out)
     }
 
     fn backward(
@@ -123,7 +150,15 @@ impl FilterPlugin for WasmFilter {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        copy_exact(self.runner.call::<Bytes>(1, input, meta, info)?, out)
+        let answer = self.runner.call(info.chunk_index, |plugin, store| {
+            plugin.sandpress_plugin_filter().call_backward(
+                store,
+                input,
+                meta,
+                WitBlockInfo::from(info),
+            )
+        })?;
+        copy_exact(answer, out)
     }
 }
 
@@ -139,12 +174,26 @@ impl TransformPlugin for WasmTransform {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        copy_exact(self.runner.call::<Bytes>(0, input, meta, info)?, out)
+        let chunk = info.chunk_index;
+        let info = WitBlockInfo::from(info);
+        let answer = match &self.runner {
+            TransformRunner::Prefilter(runner) => runner.call(chunk, |plugin, store| {
+                plugin
+                    .sandpress_plugin_prefilter()
+                    .call_prefilter(store, input, meta, info)
+            })?,
+            TransformRunner::Postfilter(runner) => runner.call(chunk, |plugin, store| {
+                plugin
+                    .sandpress_plugin_postfilter()
+                    .call_postfilter(store, input, meta, info)
+            })?,
+        };
+        copy_exact(answer, out)
     }
 }
 
 /// Copies the guest's answer into `out`, which it must fill exactly.
-fn copy_exact(answer: Bytes, out: &mut [u8]) -> Result<(), PluginError> {
+fn copy_exact(answer: Result<Vec<u8>, String>, out: &mut [u8]) -> Result<(), PluginError> {
     let bytes = answer.map_err(refused)?;
     if bytes.len() != out.len() {
         return Err(Stopped::WrongSize {
@@ -157,10 +206,11 @@ fn copy_exact(answer: Bytes, out: &mut [u8]) -> Result<(), PluginError> {
     Ok(())
 }
 
-/// The guest's `err(message)`, cut to a sane length.
+/// The guest's `err(message)`, on one line and cut to a sane length
+/// (see [`guest_text`]).
 fn refused(message: String) -> PluginError {
     PluginError::Refused {
-        message: truncate(message),
+        message: guest_text(&message),
     }
 }
 

@@ -12,15 +12,16 @@ use wasmtime::{
     Config, Engine, EngineWeak, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
 };
 
+use crate::bindings::World;
 use crate::cache::DiskCache;
+use crate::compile_budget::check_compile_budget;
 use crate::instance::{EPOCH_TICK, Runner};
+use crate::memory_budget::MemoryBudget;
+use crate::plugins::TransformRunner;
 use crate::store::StoreState;
 use crate::validate::{check_bytes, check_exports, check_imports, check_initial_memory};
 use crate::wasi::wasi_linker;
 use crate::{Limits, SandboxError, WasmCodec, WasmFilter, WasmTransform};
-
-/// Default number of component instances the pool holds at once.
-const DEFAULT_MAX_INSTANCES: u32 = 500;
 
 /// Runs plugin components under [`Limits`].
 ///
@@ -29,6 +30,11 @@ const DEFAULT_MAX_INSTANCES: u32 = 500;
 /// epoch every 10 ms) and, unless turned off, a disk cache of compiled
 /// components. Make one per process and limit configuration and share it
 /// (cloning is cheap).
+///
+/// A sandbox is also the unit of ownership: its instances, and the memory
+/// budget of [`Limits::total_memory`], are shared by every plugin loaded
+/// into it and every thread calling them, and by nothing else. A service
+/// makes one sandbox per tenant.
 ///
 /// ```
 /// # use sandpress_sandbox::{Sandbox, SandboxError};
@@ -47,6 +53,8 @@ pub struct Sandbox {
 struct Inner {
     engine: Engine,
     limits: Limits,
+    /// Memory held by all instances of this sandbox's plugins.
+    budget: MemoryBudget,
     cache: Option<DiskCache>,
     /// Linker for components that import nothing (it holds nothing).
     plain: Linker<StoreState>,
@@ -62,12 +70,11 @@ enum CacheSetting {
     Off,
 }
 
-/// Builds a [`Sandbox`]: limits, cache directory, pool size.
+/// Builds a [`Sandbox`]: limits and cache directory.
 #[derive(Debug, Clone)]
 pub struct SandboxBuilder {
     limits: Limits,
     cache: CacheSetting,
-    max_instances: u32,
 }
 
 impl Default for SandboxBuilder {
@@ -75,7 +82,6 @@ impl Default for SandboxBuilder {
         SandboxBuilder {
             limits: Limits::default(),
             cache: CacheSetting::Default,
-            max_instances: DEFAULT_MAX_INSTANCES,
         }
     }
 }
@@ -104,16 +110,12 @@ impl SandboxBuilder {
         self
     }
 
-    /// Most component instances alive at once, over all plugins and
-    /// threads (each thread keeps one instance per plugin it called). The
-    /// pool reserves address space for them up front (4 GiB plus guard per
-    /// linear memory, two memories per instance). An instantiation past
-    /// the limit fails with
-    /// [`Stopped::Instantiate`](sandpress_core::plugin::Stopped::Instantiate).
+    /// Most component instances alive at once: the same as
+    /// [`Limits::max_instances`], which says what happens at the limit.
     /// Default: 500.
     #[must_use]
     pub fn max_instances(mut self, count: u32) -> Self {
-        self.max_instances = count.max(1);
+        self.limits = self.limits.max_instances(count);
         self
     }
 
@@ -136,6 +138,7 @@ impl SandboxBuilder {
                 plain: Linker::new(&engine),
                 engine,
                 limits: self.limits,
+                budget: MemoryBudget::new(self.limits.get_total_memory()),
                 cache,
                 wasi: OnceLock::new(),
             }),
@@ -143,7 +146,7 @@ impl SandboxBuilder {
     }
 
     fn engine_config(&self) -> Config {
-        let n = self.max_instances;
+        let n = self.limits.get_max_instances();
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(n)
             .total_core_instances(n.saturating_mul(4))
@@ -224,7 +227,10 @@ impl Sandbox {
     /// and its name `prefilter`.
     pub fn load_prefilter(&self, bytes: &[u8]) -> Result<Arc<WasmTransform>, SandboxError> {
         let (meta, runner) = self.load(PluginKind::Prefilter, 0, "prefilter".to_owned(), bytes)?;
-        Ok(Arc::new(WasmTransform::new(meta, runner)))
+        Ok(Arc::new(WasmTransform::new(
+            meta,
+            TransformRunner::Prefilter(runner),
+        )))
     }
 
     /// Loads a postfilter component (world `postfilter-plugin`); its id is 0
@@ -232,33 +238,47 @@ impl Sandbox {
     pub fn load_postfilter(&self, bytes: &[u8]) -> Result<Arc<WasmTransform>, SandboxError> {
         let (meta, runner) =
             self.load(PluginKind::Postfilter, 0, "postfilter".to_owned(), bytes)?;
-        Ok(Arc::new(WasmTransform::new(meta, runner)))
+        Ok(Arc::new(WasmTransform::new(
+            meta,
+            TransformRunner::Postfilter(runner),
+        )))
     }
 
-    fn load(
+    /// Checks and compiles a component of `kind` and makes a runner of
+    /// world `W` (the world of `kind`) for it.
+    fn load<W: World>(
         &self,
         kind: PluginKind,
         id: u8,
         name: String,
         bytes: &[u8],
-    ) -> Result<(PluginMeta, Arc<Runner>), SandboxError> {
+    ) -> Result<(PluginMeta, Arc<Runner<W>>), SandboxError> {
         let inner = &*self.inner;
+        // Everything that bounds the cost of compiling runs before the
+        // cache is looked at: a cache entry made under laxer limits must
+        // not let a component past these.
         check_bytes(bytes, inner.limits.get_max_component_size())?;
         check_initial_memory(bytes, inner.limits.get_memory())?;
+        check_compile_budget(bytes, &inner.limits.get_compile_budget())?;
         let sha256: [u8; 32] = Sha256::digest(bytes).into();
-        let component = self.compile(bytes, &sha256)?;
+        let (component, fresh) = self.compile(bytes, &sha256)?;
         let wasi = check_imports(&inner.engine, &component)?;
-        let funcs = check_exports(&inner.engine, &component, kind)?;
+        check_exports(&inner.engine, &component, kind)?;
         let linker = if wasi {
             self.wasi_linker()?
         } else {
             &inner.plain
         };
-        let pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| SandboxError::Unlinkable {
-                message: format!("{e:#}"),
-            })?;
+        let unlinkable = |e: wasmtime::Error| SandboxError::Unlinkable {
+            message: format!("{e:#}"),
+        };
+        let pre = linker.instantiate_pre(&component).map_err(unlinkable)?;
+        let runner =
+            Runner::new(pre, inner.limits, inner.budget.clone(), wasi).map_err(unlinkable)?;
+        // Only a component that passed every check is cached.
+        if let (true, Some(cache)) = (fresh, &inner.cache) {
+            cache.store(&sha256, &component);
+        }
         let meta = PluginMeta {
             id,
             kind,
@@ -266,28 +286,25 @@ impl Sandbox {
             version: String::new(),
             sha256,
         };
-        Ok((meta, Runner::new(pre, funcs, inner.limits, wasi)))
+        Ok((meta, runner))
     }
 
-    /// The compiled component, from the cache or freshly compiled (and then
-    /// cached).
-    fn compile(&self, bytes: &[u8], sha256: &[u8; 32]) -> Result<Component, SandboxError> {
+    /// The compiled component, from the cache (`false`) or freshly compiled
+    /// (`true`: the caller caches it once it has passed its checks).
+    fn compile(&self, bytes: &[u8], sha256: &[u8; 32]) -> Result<(Component, bool), SandboxError> {
         let inner = &*self.inner;
         if let Some(component) = inner
             .cache
             .as_ref()
             .and_then(|cache| cache.load(&inner.engine, sha256))
         {
-            return Ok(component);
+            return Ok((component, false));
         }
         let component =
             Component::from_binary(&inner.engine, bytes).map_err(|e| SandboxError::Invalid {
                 message: format!("{e:#}"),
             })?;
-        if let Some(cache) = &inner.cache {
-            cache.store(sha256, &component);
-        }
-        Ok(component)
+        Ok((component, true))
     }
 
     fn wasi_linker(&self) -> Result<&Linker<StoreState>, SandboxError> {

@@ -1,41 +1,11 @@
-//! The contract's interfaces and function types, and a renderer that prints
-//! a component's function types in WIT syntax so a mismatch can be shown.
+//! A renderer that prints a component's function types in WIT syntax, in
+//! the form the contract's table gives them
+//! ([`sandpress_contract::Function::signature`]), so a mismatch can be
+//! shown side by side.
 
 use std::fmt::Write;
 
-use sandpress_core::plugin::PluginKind;
 use wasmtime::component::types::{ComponentFunc, Type};
-
-/// The version of the `sandpress:plugin` package this host implements.
-pub const CONTRACT_VERSION: &str = "0.1.0";
-
-/// `block-info` as [`render_type`] prints it.
-const BLOCK_INFO: &str = "record { typesize: u32, blocksize: u32, chunk-index: u64, \
-                          block-index: u32, offset: u32 }";
-
-/// The interface a plugin kind must export, e.g.
-/// `sandpress:plugin/codec@0.1.0`.
-pub fn interface_name(kind: PluginKind) -> String {
-    format!("sandpress:plugin/{kind}@{CONTRACT_VERSION}")
-}
-
-/// The functions a plugin kind must export, in the order the sandbox keeps
-/// them, each with its type as [`render_func`] prints it.
-pub(crate) fn expected_functions(kind: PluginKind) -> Vec<(&'static str, String)> {
-    let bytes = format!("func(list<u8>, u8, {BLOCK_INFO}) -> result<list<u8>, string>");
-    match kind {
-        PluginKind::Codec => vec![
-            (
-                "encode",
-                format!("func(list<u8>, u8, {BLOCK_INFO}) -> result<option<list<u8>>, string>"),
-            ),
-            ("decode", bytes),
-        ],
-        PluginKind::Filter => vec![("forward", bytes.clone()), ("backward", bytes)],
-        PluginKind::Prefilter => vec![("prefilter", bytes)],
-        PluginKind::Postfilter => vec![("postfilter", bytes)],
-    }
-}
 
 /// Prints a function type in WIT syntax, without parameter names (they do
 /// not matter to the call).

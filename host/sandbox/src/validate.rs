@@ -4,11 +4,11 @@
 
 use sandpress_core::plugin::PluginKind;
 use wasmtime::Engine;
+use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, ComponentExportIndex};
 
 use crate::SandboxError;
-use crate::signature::{expected_functions, interface_name, render_func};
+use crate::signature::render_func;
 
 /// The contract's package; a type-only import of its `types` interface is
 /// what WIT toolchains emit for `use types.{block-info}` and is allowed.
@@ -42,10 +42,14 @@ pub(crate) fn check_bytes(bytes: &[u8], max_size: usize) -> Result<(), SandboxEr
     Err(SandboxError::NotWasm { found })
 }
 
-/// Refuses a component with a linear memory whose initial size is already
-/// above `limit`. Malformed bytes are left for the compiler to report.
+/// Refuses a component whose linear memories, together, start above
+/// `limit` (the limit holds per instance over all its memories; a module
+/// instantiated twice is counted once, so this is a first filter and the
+/// memory limiter has the last word). Malformed bytes are left for the
+/// compiler to report.
 pub(crate) fn check_initial_memory(bytes: &[u8], limit: usize) -> Result<(), SandboxError> {
     let limit_bytes = u64::try_from(limit).unwrap_or(u64::MAX);
+    let mut initial = 0u64;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         let Ok(wasmparser::Payload::MemorySection(memories)) = payload else {
             continue;
@@ -54,7 +58,7 @@ pub(crate) fn check_initial_memory(bytes: &[u8], limit: usize) -> Result<(), San
             let page = 1u64
                 .checked_shl(memory.page_size_log2.unwrap_or(16))
                 .unwrap_or(u64::MAX);
-            let initial = memory.initial.saturating_mul(page);
+            initial = initial.saturating_add(memory.initial.saturating_mul(page));
             if initial > limit_bytes {
                 return Err(SandboxError::InitialMemoryTooLarge { initial, limit });
             }
@@ -92,14 +96,14 @@ fn is_types_only(engine: &Engine, item: &ComponentItem) -> bool {
 }
 
 /// Finds the interface `kind` requires and checks each of its functions
-/// against the contract. Returns the export index of each function, in the
-/// order of [`expected_functions`].
+/// against the contract, so that a mismatch is reported with both types
+/// (the generated bindings check the same again, with a terser message).
 pub(crate) fn check_exports(
     engine: &Engine,
     component: &Component,
     kind: PluginKind,
-) -> Result<Vec<ComponentExportIndex>, SandboxError> {
-    let interface = interface_name(kind);
+) -> Result<(), SandboxError> {
+    let interface = kind.interface_name();
     let missing = || SandboxError::MissingInterface {
         kind,
         expected: interface.clone(),
@@ -113,34 +117,27 @@ pub(crate) fn check_exports(
         Some((ComponentItem::ComponentInstance(_), index)) => index,
         _ => return Err(missing()),
     };
-    let mut funcs = Vec::new();
-    for (function, expected) in expected_functions(kind) {
-        let Some((item, index)) = component.get_export(Some(&instance), function) else {
+    for function in kind.interface().functions {
+        let Some((item, _)) = component.get_export(Some(&instance), function.name) else {
             return Err(SandboxError::MissingFunction {
                 interface: interface.clone(),
-                function: function.to_owned(),
+                function: function.name.to_owned(),
             });
         };
-        let ComponentItem::ComponentFunc(func) = item else {
-            return Err(SandboxError::WrongSignature {
-                interface: interface.clone(),
-                function: function.to_owned(),
-                expected,
-                found: "not a function".to_owned(),
-            });
+        let found = match item {
+            ComponentItem::ComponentFunc(func) => render_func(&func),
+            _ => "not a function".to_owned(),
         };
-        let found = render_func(&func);
-        if found != expected {
+        if found != function.signature {
             return Err(SandboxError::WrongSignature {
                 interface: interface.clone(),
-                function: function.to_owned(),
-                expected,
+                function: function.name.to_owned(),
+                expected: function.signature.to_owned(),
                 found,
             });
         }
-        funcs.push(index);
     }
-    Ok(funcs)
+    Ok(())
 }
 
 #[cfg(test)]

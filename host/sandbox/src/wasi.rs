@@ -2,8 +2,12 @@
 //!
 //! Nothing is granted: no arguments, environment, preopened directories or
 //! network; stdin is closed; stdout and stderr go to bounded in-memory
-//! pipes that nobody reads; the wall clock is frozen at the Unix epoch; the
-//! monotonic clock is real but cannot be slept on. Host functions run
+//! pipes that nobody reads. Nothing varies from run to run either (as in
+//! Shopify Functions): the wall clock is frozen at the Unix epoch, the
+//! monotonic clock at zero, and both random interfaces are generators with
+//! fixed seeds, so a fresh instance given the same calls answers the same
+//! bytes on every run and machine (a plugin has no secrets for which it
+//! would need real randomness). Host functions run
 //! outside the epoch deadline's reach, so a guest that could block in one
 //! (on a `wasi:clocks/monotonic-clock` timer) would hold its thread as long
 //! as it liked: here every timer is ready at once, and a guest that keeps
@@ -11,11 +15,12 @@
 
 use std::time::Duration;
 
+use rand_core::{Infallible, TryRng};
 use wasmtime::component::{Linker, Resource};
 use wasmtime::{Engine, StoreContextMut};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
-use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
 use crate::store::StoreState;
 
@@ -23,12 +28,27 @@ use crate::store::StoreState;
 /// any 0.2.x version resolve to it.
 const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
 
+/// Seed of `wasi:random/random`.
+const SECURE_SEED: u64 = 0x5341_4e44_5052_4553; // "SANDPRES"
+/// Seed of `wasi:random/insecure` and the answer of `insecure-seed`.
+const INSECURE_SEED: u64 = 0x0123_4567_89ab_cdef;
+
+/// Most bytes one `get-random-bytes` call may ask for (wasmtime's default,
+/// 64 MiB, is a host allocation a guest could make on every call); a larger
+/// request traps.
+const MAX_RANDOM_BYTES: u64 = 1 << 20;
+
 /// A WASI context that grants nothing (see the module documentation).
 pub(crate) fn deny_all_wasi(log_capacity: usize) -> WasiCtx {
     WasiCtxBuilder::new()
         .stdout(MemoryOutputPipe::new(log_capacity))
         .stderr(MemoryOutputPipe::new(log_capacity))
         .wall_clock(FrozenClock)
+        .monotonic_clock(FrozenClock)
+        .secure_random(SeededRandom::new(SECURE_SEED))
+        .insecure_random(SeededRandom::new(INSECURE_SEED))
+        .insecure_random_seed(u128::from(INSECURE_SEED))
+        .max_random_size(MAX_RANDOM_BYTES)
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)
@@ -73,8 +93,58 @@ impl Pollable for Ready {
     async fn ready(&mut self) {}
 }
 
-/// A wall clock that always says 1970-01-01T00:00:00Z.
+/// A clock that never moves: the wall clock always says
+/// 1970-01-01T00:00:00Z, the monotonic clock always 0 ns.
 struct FrozenClock;
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// SplitMix64: a small generator whose output is fixed by its seed.
+struct SeededRandom {
+    state: u64,
+}
+
+impl SeededRandom {
+    fn new(seed: u64) -> Self {
+        SeededRandom { state: seed }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+impl TryRng for SeededRandom {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.next() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.next())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.next().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
 
 impl HostWallClock for FrozenClock {
     fn resolution(&self) -> Duration {

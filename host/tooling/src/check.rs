@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sandpress_core::plugin::{
-    BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginKind, PluginMeta, TransformPlugin,
+    BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginKind, PluginMeta, Stopped,
+    TransformPlugin,
 };
 use sandpress_sandbox::{Sandbox, SandboxError};
 
@@ -89,12 +90,44 @@ pub struct Report {
     pub meta: PluginMeta,
     /// Every case run.
     pub cases: Vec<Case>,
+    /// Why the check ended before running every case: the sandbox stopped
+    /// the plugin for CPU (deadline or fuel), and every further case would
+    /// most likely cost as much again for the same verdict.
+    pub halted: Option<String>,
 }
 
 impl Report {
-    /// Whether every case passed.
+    /// Whether every case passed (a halted check did not).
     pub fn passed(&self) -> bool {
-        self.cases.iter().all(|c| c.outcome.is_ok())
+        self.halted.is_none() && self.cases.iter().all(|c| c.outcome.is_ok())
+    }
+}
+
+/// A failed round trip, and whether the sandbox stopped it for CPU.
+struct Failure {
+    message: String,
+    cpu: bool,
+}
+
+impl From<PluginError> for Failure {
+    fn from(e: PluginError) -> Self {
+        let cpu = matches!(
+            e,
+            PluginError::Stopped(Stopped::Deadline { .. } | Stopped::OutOfFuel { .. })
+        );
+        Failure {
+            message: e.to_string(),
+            cpu,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure {
+            message,
+            cpu: false,
+        }
     }
 }
 
@@ -124,84 +157,112 @@ fn info(size: usize, typesize: u32) -> BlockInfo {
     }
 }
 
-fn err(e: PluginError) -> String {
-    e.to_string()
-}
-
 /// One round trip of `input`; `Ok(note)` when it came back identical.
 fn round_trip(
     p: &AnyPlugin,
     input: &[u8],
     meta: u8,
     bi: &BlockInfo,
-) -> Result<&'static str, String> {
+) -> Result<&'static str, Failure> {
     match p {
         AnyPlugin::Codec(c) => {
             let mut enc = Vec::new();
-            if !c.encode(input, meta, bi, &mut enc).map_err(err)? {
+            if !c.encode(input, meta, bi, &mut enc).map_err(Failure::from)? {
                 return Ok("stored raw (the encoder declined)");
             }
             if enc.len() >= input.len() {
                 return Ok("stored raw (no smaller)");
             }
             let mut out = vec![0; input.len()];
-            c.decode(&enc, meta, bi, &mut out).map_err(err)?;
+            c.decode(&enc, meta, bi, &mut out).map_err(Failure::from)?;
             if out != input {
                 return Err(format!(
                     "decode(encode(x)) differs from x ({} bytes encoded)",
                     enc.len()
-                ));
+                )
+                .into());
             }
             Ok("round trip")
         }
         AnyPlugin::Filter(f) => {
             let mut fwd = vec![0; input.len()];
-            f.forward(input, meta, bi, &mut fwd).map_err(err)?;
+            f.forward(input, meta, bi, &mut fwd)
+                .map_err(Failure::from)?;
             let mut back = vec![0; input.len()];
-            f.backward(&fwd, meta, bi, &mut back).map_err(err)?;
+            f.backward(&fwd, meta, bi, &mut back)
+                .map_err(Failure::from)?;
             if back != input {
-                return Err("backward(forward(x)) differs from x".into());
+                return Err(String::from("backward(forward(x)) differs from x").into());
             }
             Ok("round trip")
         }
         AnyPlugin::Transform(t) => {
             let mut out = vec![0; input.len()];
-            t.apply(input, meta, bi, &mut out).map_err(err)?;
+            t.apply(input, meta, bi, &mut out).map_err(Failure::from)?;
             Ok("ran (one-way)")
         }
     }
 }
 
 /// Runs every case through `plugin` with `meta`; sizes of 64 KiB and more
-/// are also timed for about `budget` each.
+/// are also timed for about `budget` each. The first call the sandbox
+/// stops for CPU (deadline or fuel) ends the check, with that verdict in
+/// [`Report::halted`].
 pub fn check(plugin: &AnyPlugin, meta: u8, budget: Duration) -> Report {
     let mut cases = Vec::new();
     for &size in &SIZES {
         for &ts in &TYPESIZES {
             let input = block(size, ts, size as u64 ^ u64::from(ts));
             let bi = info(size, ts);
-            let outcome = round_trip(plugin, &input, meta, &bi);
-            let mb_per_s = (outcome.is_ok() && size >= TIMED).then(|| {
-                let start = Instant::now();
-                let mut n = 0u32;
-                while start.elapsed() < budget || n == 0 {
-                    let _ = round_trip(plugin, &input, meta, &bi);
-                    n += 1;
+            let (mut outcome, mut mb_per_s) = (round_trip(plugin, &input, meta, &bi), None);
+            if outcome.is_ok() && size >= TIMED {
+                match time(plugin, &input, meta, &bi, budget) {
+                    Ok(speed) => mb_per_s = Some(speed),
+                    Err(failure) => outcome = Err(failure),
                 }
-                size as f64 * f64::from(n) / start.elapsed().as_secs_f64() / 1e6
-            });
+            }
+            let halted = match &outcome {
+                Err(f) if f.cpu => Some(f.message.clone()),
+                _ => None,
+            };
             cases.push(Case {
                 size,
                 typesize: ts,
-                outcome,
+                outcome: outcome.map_err(|f| f.message),
                 mb_per_s,
             });
+            if halted.is_some() {
+                return Report {
+                    meta: plugin.meta().clone(),
+                    cases,
+                    halted,
+                };
+            }
         }
     }
     Report {
         meta: plugin.meta().clone(),
         cases,
+        halted: None,
     }
+}
+
+/// Round trips of `input` for about `budget`, as MB/s of block data; the
+/// first failure ends the timing.
+fn time(
+    plugin: &AnyPlugin,
+    input: &[u8],
+    meta: u8,
+    bi: &BlockInfo,
+    budget: Duration,
+) -> Result<f64, Failure> {
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < budget || n == 0 {
+        round_trip(plugin, input, meta, bi)?;
+        n += 1;
+    }
+    Ok(input.len() as f64 * f64::from(n) / start.elapsed().as_secs_f64() / 1e6)
 }
 
 /// Which kind a loaded plugin is.

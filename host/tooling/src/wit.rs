@@ -5,34 +5,18 @@
 use sandpress_core::plugin::PluginKind;
 use wit_parser::{Resolve, WorldId};
 
-/// `wit/plugin.wit`.
-pub const CONTRACT: &str = include_str!("../../../wit/plugin.wit");
-/// The SDK worlds (`guest-examples/rust/sdk/wit/worlds.wit`).
-pub const WORLDS: &str = include_str!("../../../guest-examples/rust/sdk/wit/worlds.wit");
+pub use sandpress_contract::{CONTRACT_WIT as CONTRACT, GUEST_WORLDS_WIT as WORLDS};
 
-/// The SDK world name for a plugin kind.
+/// The SDK world name for a plugin kind (`codec`: the world of
+/// `sandpress:guest`).
 pub fn world_name(kind: PluginKind) -> &'static str {
-    match kind {
-        PluginKind::Codec => "codec",
-        PluginKind::Filter => "filter",
-        PluginKind::Prefilter => "prefilter",
-        PluginKind::Postfilter => "postfilter",
-    }
+    kind.name()
 }
 
 /// The exported interface's functions, by their canonical core export name
 /// (`sandpress:plugin/codec@0.1.0#encode`).
 pub fn export_names(kind: PluginKind) -> Vec<String> {
-    let (iface, funcs): (&str, &[&str]) = match kind {
-        PluginKind::Codec => ("codec", &["encode", "decode"]),
-        PluginKind::Filter => ("filter", &["forward", "backward"]),
-        PluginKind::Prefilter => ("prefilter", &["prefilter"]),
-        PluginKind::Postfilter => ("postfilter", &["postfilter"]),
-    };
-    funcs
-        .iter()
-        .map(|f| format!("sandpress:plugin/{iface}@0.1.0#{f}"))
-        .collect()
+    kind.export_names()
 }
 
 /// The contract and SDK worlds resolved, and the world for `kind`.

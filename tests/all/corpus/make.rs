@@ -11,7 +11,7 @@ use sandpress_core::format::frame::{FrameHeader, Trailer};
 use sandpress_core::format::{ChunkHeader, ids};
 use sandpress_core::frame::{Frame, FrameWriter};
 use sandpress_core::pipeline::compress_chunk;
-use sandpress_core::{CParams, Registry, SplitMode};
+use sandpress_core::{CParams, FilterChain, Registry, SplitMode};
 
 /// Header length field (i32, big-endian).
 pub const HEADER_LEN_AT: usize = 11;
@@ -132,7 +132,7 @@ pub fn index_chunk(entries: &[i64]) -> Vec<u8> {
 pub fn meta_chunk(content: &[u8]) -> Vec<u8> {
     let cp = CParams {
         typesize: 1,
-        filters: [0; 6],
+        filters: FilterChain::new(),
         ..lz4_params()
     };
     compress_chunk(content, &cp, &Registry::new(), 0).unwrap()

@@ -3,12 +3,11 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use clap::Args;
-use sandpress_core::format::ids;
-use sandpress_core::frame::FrameWriter;
+use sandpress_core::frame::{FrameStats, FrameWriter};
 use sandpress_core::plugin::PluginKind;
-use sandpress_core::{CParams, Registry, SplitMode};
+use sandpress_core::{CParams, FilterChain, Registry, SplitMode};
 
 use super::io::{self, SUFFIX};
 use super::npy::{self, NpyHeader};
@@ -48,10 +47,14 @@ pub struct CompressArgs {
     pub blocksize: usize,
     /// Split blocks into one stream per byte of the item: always, never, auto.
     #[arg(long, default_value = "auto")]
-    pub splitmode: String,
+    pub splitmode: SplitMode,
     /// Store the plugins' components in the frame, so it decodes anywhere.
     #[arg(long)]
     pub embed_plugins: bool,
+    /// Do not verify on write (by default every block a plugin codec or
+    /// filter encodes is decoded again, by another instance, and compared).
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// Parses `4M`, `64K`, `1G` or plain bytes.
@@ -88,84 +91,17 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         derive_output,
         a.common.force,
     )?;
-    let (mut input, size) = io::open_input(&a.input)?;
-    let mut peek = [0u8; 6];
-    let got = io::read_full(&mut input, &mut peek)?;
-    let is_npy = got == 6 && &peek == b"\x93NUMPY";
-    let mut input: Box<dyn Read> =
-        Box::new(std::io::Cursor::new(peek[..got].to_vec()).chain(input));
-    let npy = if is_npy {
-        Some(
-            NpyHeader::read(&mut input)
-                .with_context(|| format!("reading {}", a.input.display()))?,
-        )
-    } else {
-        None
-    };
-    let typesize = match (a.typesize, &npy) {
-        (Some(t), _) => t,
-        (None, Some(h)) => h
-            .itemsize()
-            .filter(|&s| (1..=255).contains(&s))
-            .unwrap_or(1) as u8,
-        (None, None) => 8,
-    };
-    ensure!(typesize > 0, "--typesize must be 1-255");
-
+    let (input, size) = io::open_input(&a.input)?;
+    let (mut input, npy) = sniff_npy(input, &a.input)?;
     let mut registry = Registry::new();
-    let mut plugins = Plugins::default();
-    let codec = spec::codec(&a.codec)?;
-    plugins.load(&codec, Some(PluginKind::Codec), &mut registry)?;
-    let filter_specs: Vec<Spec> = match a.filters.as_slice() {
-        [] => vec![Spec::Builtin {
-            id: ids::SHUFFLE,
-            meta: 0,
-        }],
-        [none] if none == "none" => Vec::new(),
-        list => list
-            .iter()
-            .map(|f| spec::filter(f))
-            .collect::<Result<_>>()?,
-    };
-    ensure!(
-        filter_specs.len() <= 6,
-        "at most 6 filters ({} given)",
-        filter_specs.len()
-    );
-    for f in &filter_specs {
-        plugins.load(f, Some(PluginKind::Filter), &mut registry)?;
-    }
-    let threads = a.common.threads();
-    let mut cp = CParams {
-        codec: codec.id(),
-        codec_meta: if a.codec_meta != 0 {
-            a.codec_meta
-        } else {
-            codec.meta()
-        },
-        clevel: a.clevel,
-        typesize,
-        blocksize: a.blocksize,
-        nthreads: threads,
-        splitmode: match a.splitmode.as_str() {
-            "always" => SplitMode::Always,
-            "never" => SplitMode::Never,
-            "auto" => SplitMode::Auto,
-            other => bail!("--splitmode {other:?}: expected always, never or auto"),
-        },
-        ..CParams::default()
-    };
-    // Filters fill the last slots, as python-blosc2 places them.
-    cp.filters = [0; 6];
-    cp.filters_meta = [0; 6];
-    let first = 6 - filter_specs.len();
-    for (k, f) in filter_specs.iter().enumerate() {
-        cp.filters[first + k] = f.id();
-        cp.filters_meta[first + k] = f.meta();
-    }
-    let ts = usize::from(typesize);
-    let chunksize = (a.chunksize / ts).max(1) * ts;
-
+    let mut plugins = Plugins::new(a.common.limits.limits());
+    let cp = cparams(
+        a,
+        typesize(a.typesize, npy.as_ref())?,
+        &mut plugins,
+        &mut registry,
+    )?;
+    let chunksize = cp.whole_items(a.chunksize);
     let metalayers = npy
         .iter()
         .map(|h| (npy::METALAYER.to_string(), h.to_metalayer()))
@@ -175,16 +111,121 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         None => FrameWriter::create_temp(cp, chunksize, metalayers, registry)?,
     };
     if a.embed_plugins {
-        for (loaded, bytes) in &plugins.loaded {
-            let m = loaded.meta();
-            w.embed_plugin(m.kind, m.id, bytes.clone());
-        }
+        embed(&mut w, &plugins);
     }
+    append_all(&mut *input, &mut w, chunksize, size, &a.input)?;
+    if let Some(h) = &npy {
+        check_npy_size(h, w.nbytes(), &a.input)?;
+    }
+    let stats = finish(w, output.is_some())?;
+    a.common.remove_input(&a.input)?;
+    Ok(summary(output.as_deref(), &stats))
+}
+
+/// The input with its `.npy` header read off, when it starts with one.
+fn sniff_npy(mut input: Box<dyn Read>, path: &Path) -> Result<(Box<dyn Read>, Option<NpyHeader>)> {
+    let mut peek = [0u8; npy::MAGIC.len()];
+    let got = io::read_full(&mut input, &mut peek)?;
+    let mut input: Box<dyn Read> =
+        Box::new(std::io::Cursor::new(peek[..got].to_vec()).chain(input));
+    if &peek[..got] != npy::MAGIC {
+        return Ok((input, None));
+    }
+    let header =
+        NpyHeader::read(&mut input).with_context(|| format!("reading {}", path.display()))?;
+    Ok((input, Some(header)))
+}
+
+/// `--typesize`, else the `.npy` dtype's item size (1 when it has none
+/// that fits), else 8 as python-blosc2.
+fn typesize(asked: Option<u8>, npy: Option<&NpyHeader>) -> Result<u8> {
+    let typesize = match (asked, npy) {
+        (Some(t), _) => t,
+        (None, Some(h)) => h
+            .itemsize()
+            .filter(|&s| (1..=255).contains(&s))
+            .unwrap_or(1) as u8,
+        (None, None) => 8,
+    };
+    ensure!(typesize > 0, "--typesize must be 1-255");
+    Ok(typesize)
+}
+
+/// The compression parameters the arguments ask for; the plugins they
+/// name are loaded into `registry`.
+fn cparams(
+    a: &CompressArgs,
+    typesize: u8,
+    plugins: &mut Plugins,
+    registry: &mut Registry,
+) -> Result<CParams> {
+    let codec = spec::codec(&a.codec)?;
+    plugins.load(&codec, Some(PluginKind::Codec), registry)?;
+    let filters = filter_chain(&a.filters, plugins, registry)?;
+    Ok(CParams {
+        codec: codec.id(),
+        codec_meta: if a.codec_meta != 0 {
+            a.codec_meta
+        } else {
+            codec.meta()
+        },
+        clevel: a.clevel,
+        typesize,
+        blocksize: a.blocksize,
+        nthreads: a.common.threads(),
+        filters,
+        splitmode: a.splitmode,
+        verify: !a.no_verify,
+        ..CParams::default()
+    })
+}
+
+/// The `--filter` arguments as a chain (the default chain when there are
+/// none, no filter for `none`); the plugins among them are loaded into
+/// `registry`.
+fn filter_chain(
+    args: &[String],
+    plugins: &mut Plugins,
+    registry: &mut Registry,
+) -> Result<FilterChain> {
+    let specs: Vec<Spec> = match args {
+        [] => return Ok(CParams::default().filters),
+        [none] if none == "none" => return Ok(FilterChain::new()),
+        list => list
+            .iter()
+            .map(|f| spec::filter(f))
+            .collect::<Result<_>>()?,
+    };
+    let pairs: Vec<(u8, u8)> = specs.iter().map(|f| (f.id(), f.meta())).collect();
+    let chain = FilterChain::of(&pairs)?;
+    for f in &specs {
+        plugins.load(f, Some(PluginKind::Filter), registry)?;
+    }
+    Ok(chain)
+}
+
+/// Records the components of the plugins loaded in the frame.
+fn embed(w: &mut FrameWriter, plugins: &Plugins) {
+    for (loaded, bytes) in &plugins.loaded {
+        let m = loaded.meta();
+        w.embed_plugin(m.kind, m.id, bytes.clone());
+    }
+}
+
+/// Appends `input` to `w` in chunks of `chunksize` bytes, showing progress
+/// against `size` when known.
+fn append_all(
+    input: &mut dyn Read,
+    w: &mut FrameWriter,
+    chunksize: usize,
+    size: Option<u64>,
+    path: &Path,
+) -> Result<()> {
     let bar = progress::bar(size, "compressing");
     let mut buf = vec![0u8; chunksize];
     loop {
-        let n = io::read_full(&mut input, &mut buf)
-            .with_context(|| format!("reading {}", a.input.display()))?;
+        let n = io::read_full(input, &mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -195,34 +236,40 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         }
     }
     bar.finish_and_clear();
-    if let Some(h) = &npy
-        && let (Some(items), Some(isz)) = (h.items(), h.itemsize())
-    {
+    Ok(())
+}
+
+/// Refuses a `.npy` whose data is not as long as its header says.
+fn check_npy_size(h: &NpyHeader, nbytes: u64, path: &Path) -> Result<()> {
+    if let (Some(items), Some(isz)) = (h.items(), h.itemsize()) {
         let expect = items.saturating_mul(isz);
         ensure!(
-            w.nbytes() == expect,
-            "{}: the .npy header describes {expect} bytes of data, the file holds {}",
-            a.input.display(),
-            w.nbytes()
+            nbytes == expect,
+            "{}: the .npy header describes {expect} bytes of data, the file holds {nbytes}",
+            path.display(),
         );
     }
-    let stats = match &output {
-        Some(_) => w.finish()?,
-        None => {
-            let (file, stats) = w.finish_temp()?;
-            io::copy_to_stdout(file)?;
-            stats
-        }
-    };
-    a.common.remove_input(&a.input)?;
-    let name = output
-        .as_ref()
-        .map_or("stdout".into(), |p| p.display().to_string());
-    Ok(format!(
+    Ok(())
+}
+
+/// Completes the frame: in place, or (`to_file` false) copied to stdout.
+fn finish(w: FrameWriter, to_file: bool) -> Result<FrameStats> {
+    if to_file {
+        return Ok(w.finish()?);
+    }
+    let (file, stats) = w.finish_temp()?;
+    io::copy_to_stdout(file)?;
+    Ok(stats)
+}
+
+/// `out.b2frame: 1000 -> 300 bytes in 1 chunks (ratio 3.33x)`.
+fn summary(output: Option<&Path>, stats: &FrameStats) -> String {
+    let name = output.map_or("stdout".into(), |p| p.display().to_string());
+    format!(
         "{name}: {} -> {} bytes in {} chunks (ratio {:.2}x)",
         stats.nbytes,
         stats.frame_len,
         stats.nchunks,
         stats.nbytes as f64 / stats.frame_len.max(1) as f64
-    ))
+    )
 }

@@ -29,6 +29,9 @@ pub struct DecompressArgs {
     /// Write the raw bytes even when the frame came from a .npy.
     #[arg(long)]
     pub raw: bool,
+    /// Do not check chunks against the checksums the frame records.
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 fn derive_output(input: &Path) -> Result<PathBuf> {
@@ -105,10 +108,11 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         a.common.force,
     )?;
     let (mut frame, _stdin_copy) = open(&a.input)?;
-    let mut plugins = Plugins::default();
+    let mut plugins = Plugins::new(a.common.limits.limits());
     registry_for(&mut frame, &a.plugins, &mut plugins)?;
     frame.set_dparams(DParams {
         nthreads: a.common.threads(),
+        check: !a.no_check,
         ..DParams::default()
     });
     let npy = match (a.raw, frame.metalayer(npy::METALAYER)) {
@@ -128,12 +132,20 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
     let bar = progress::bar(Some(frame.nbytes()), "decompressing");
     let mut buf = Vec::new();
     for i in 0..frame.nchunks() {
-        buf.resize(frame.chunk_nbytes(i)?, 0);
+        let n = frame.chunk_nbytes(i)?;
+        if buf.len() < n {
+            // A fresh zeroed buffer, not a resize: its pages stay untouched
+            // (not resident) until blocks really decode into them, so a
+            // chunk whose header claims 2 GB costs what it decodes to.
+            drop(std::mem::take(&mut buf));
+            buf = vec![0; n];
+        }
+        let chunk = &mut buf[..n];
         frame
-            .decompress_chunk(i, &mut buf)
+            .decompress_chunk(i, chunk)
             .with_context(|| format!("{}", a.input.display()))?;
-        out.write_all(&buf).context("writing the output")?;
-        bar.inc(buf.len() as u64);
+        out.write_all(chunk).context("writing the output")?;
+        bar.inc(n as u64);
     }
     bar.finish_and_clear();
     out.flush().context("writing the output")?;

@@ -2,13 +2,13 @@
 //! headers, metalayers and plugin table.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
-use sandpress_core::format::frame::ChunkLoc;
-use sandpress_core::format::{ChunkHeader, Special, ids};
-use sandpress_core::frame::{Frame, plugins};
+use sandpress_core::SplitMode;
+use sandpress_core::frame::summary::codec_label;
+use sandpress_core::frame::{ChunkRun, Frame, FrameSummary, plugins};
 
 /// Options of `sandpress info`.
 #[derive(Args, Debug, Clone)]
@@ -18,31 +18,6 @@ pub struct InfoArgs {
     /// List every chunk rather than runs of alike chunks.
     #[arg(long)]
     pub chunks: bool,
-}
-
-fn filters_text(filters: &[u8], metas: &[u8]) -> String {
-    let list: Vec<String> = filters
-        .iter()
-        .zip(metas)
-        .filter(|(f, _)| **f != 0)
-        .map(|(&f, &m)| match (ids::filter_name(f), m) {
-            (name, 0) => name.to_string(),
-            (name, m) => format!("{name}:{m}"),
-        })
-        .collect();
-    if list.is_empty() {
-        "none".into()
-    } else {
-        list.join(" + ")
-    }
-}
-
-fn codec_text(id: u8) -> String {
-    if id >= ids::USER_START {
-        format!("user codec {id}")
-    } else {
-        ids::codec_name(id).to_string()
-    }
 }
 
 /// Shows msgpack content as text, or its size when it is not msgpack.
@@ -59,111 +34,85 @@ fn preview(bytes: &[u8]) -> String {
     s
 }
 
-/// One chunk's description.
-fn describe(frame: &Frame, i: usize) -> Result<(String, u64)> {
-    Ok(match frame.chunk_loc(i) {
-        Some(ChunkLoc::Special(s)) => (format!("special {s:?} (index only)"), 0),
-        _ => {
-            let c = frame.chunk(i)?;
-            let h = ChunkHeader::parse(&c)?;
-            let what = match h.special() {
-                Special::None if h.memcpyed() => {
-                    format!("stored raw, {}", filters_text(&h.filters, &h.filters_meta))
-                }
-                Special::None => format!(
-                    "{} + {}{}",
-                    codec_text(h.codec()),
-                    filters_text(&h.filters, &h.filters_meta),
-                    if h.dont_split() { "" } else { ", split" }
-                ),
-                s => format!("special {s:?}"),
-            };
-            (what, u64::from(h.cbytes))
-        }
-    })
+/// `n / c` as a ratio, `-` when nothing is stored.
+fn ratio(n: u64, c: u64) -> String {
+    if c == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.2}x", n as f64 / c as f64)
+    }
 }
 
 /// Runs `sandpress info`, writing to `out`.
 pub fn run(a: &InfoArgs, out: &mut dyn Write) -> Result<()> {
     let frame = super::open_frame(&a.input)?;
-    let h = frame.header();
-    let path = a.input.display();
+    let summary = frame.summary(a.chunks)?;
+    write_layout(out, &a.input, &summary)?;
+    write_runs(out, &summary.runs)?;
+    write_metalayers(out, &frame)?;
+    write_plugins(out, &frame)?;
+    Ok(())
+}
+
+/// The frame's version, chunk layout, sizes and defaults.
+fn write_layout(out: &mut dyn Write, path: &Path, s: &FrameSummary) -> Result<()> {
+    let path = path.display();
     writeln!(
         out,
         "{path}: Blosc2 contiguous frame, format version {}",
-        h.version
+        s.version
     )?;
-    let chunksize = if h.chunksize > 0 {
-        format!("{} bytes", h.chunksize)
-    } else {
-        "variable".into()
-    };
+    let chunksize = s
+        .chunksize
+        .map_or("variable".into(), |c| format!("{c} bytes"));
+    let blocksize = s.blocksize.map_or("automatic".into(), |b| b.to_string());
     writeln!(
         out,
-        "  chunks      {} of {chunksize}, typesize {}, blocksize {}",
-        frame.nchunks(),
-        h.typesize,
-        if h.blocksize > 0 {
-            h.blocksize.to_string()
-        } else {
-            "automatic".into()
-        }
+        "  chunks      {} of {chunksize}, typesize {}, blocksize {blocksize}",
+        s.nchunks, s.typesize
     )?;
-    let mut cbytes = 0;
-    let mut rows: Vec<(usize, usize, String, u64, u64)> = Vec::new();
-    for i in 0..frame.nchunks() {
-        let (what, cb) = describe(&frame, i)?;
-        let nb = frame.chunk_nbytes(i)? as u64;
-        cbytes += cb;
-        match rows.last_mut() {
-            Some(r) if !a.chunks && r.2 == what => {
-                r.1 = i;
-                r.3 += nb;
-                r.4 += cb;
-            }
-            _ => rows.push((i, i, what, nb, cb)),
-        }
-    }
-    let ratio = |n: u64, c: u64| {
-        if c == 0 {
-            "-".to_string()
-        } else {
-            format!("{:.2}x", n as f64 / c as f64)
-        }
-    };
     writeln!(
         out,
-        "  size        {} bytes uncompressed, {cbytes} in chunks ({}), frame {} bytes ({})",
-        frame.nbytes(),
-        ratio(frame.nbytes(), cbytes),
-        frame.frame_len(),
-        ratio(frame.nbytes(), frame.frame_len())
+        "  size        {} bytes uncompressed, {} in chunks ({}), frame {} bytes ({})",
+        s.nbytes,
+        s.cbytes,
+        ratio(s.nbytes, s.cbytes),
+        s.frame_len,
+        ratio(s.nbytes, s.frame_len)
     )?;
     writeln!(
         out,
         "  defaults    {} clevel {}, filters {}, split mode {}",
-        codec_text(h.codec),
-        h.clevel,
-        filters_text(&h.filters, &h.filters_meta),
-        match h.splitmode {
-            1 => "always",
-            2 => "never",
-            3 => "auto",
-            _ => "forward-compatible",
-        }
+        codec_label(s.codec),
+        s.clevel,
+        s.filters,
+        s.splitmode.map_or("forward-compatible", SplitMode::name)
     )?;
-    for (first, last, what, nb, cb) in &rows {
-        let span = if first == last {
-            format!("chunk {first}")
+    Ok(())
+}
+
+/// One line per run of alike chunks.
+fn write_runs(out: &mut dyn Write, runs: &[ChunkRun]) -> Result<()> {
+    for r in runs {
+        let span = if r.first == r.last {
+            format!("chunk {}", r.first)
         } else {
-            format!("chunks {first}-{last}")
+            format!("chunks {}-{}", r.first, r.last)
         };
         writeln!(
             out,
-            "  {span:<16} {what}: {nb} -> {cb} bytes ({})",
-            ratio(*nb, *cb)
+            "  {span:<16} {}: {} -> {} bytes ({})",
+            r.form,
+            r.nbytes,
+            r.cbytes,
+            ratio(r.nbytes, r.cbytes)
         )?;
     }
+    Ok(())
+}
+
+/// The metalayers and variable-length metalayers (but the plugin table).
+fn write_metalayers(out: &mut dyn Write, frame: &Frame) -> Result<()> {
     for (name, content) in frame.metalayers() {
         writeln!(
             out,
@@ -182,6 +131,11 @@ pub fn run(a: &InfoArgs, out: &mut dyn Write) -> Result<()> {
             preview(&content)
         )?;
     }
+    Ok(())
+}
+
+/// The plugin table.
+fn write_plugins(out: &mut dyn Write, frame: &Frame) -> Result<()> {
     for r in frame.plugins() {
         writeln!(
             out,

@@ -27,6 +27,9 @@ pub struct CommonArgs {
     /// Worker threads (default: every core).
     #[arg(short = 'T', long)]
     pub threads: Option<usize>,
+    /// Limits of the plugins' sandbox.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
 }
 
 impl CommonArgs {

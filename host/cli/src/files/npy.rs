@@ -8,7 +8,8 @@ use rmpv::Value;
 
 /// Name of the metalayer holding an input's `.npy` description.
 pub const METALAYER: &str = "sandpress.npy";
-const MAGIC: &[u8] = b"\x93NUMPY";
+/// The first bytes of every .npy file.
+pub const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// What a `.npy` header says about the array after it.
 #[derive(Debug, Clone, PartialEq, Eq)]

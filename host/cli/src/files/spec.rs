@@ -9,7 +9,7 @@ use sandpress_core::Registry;
 use sandpress_core::codecs;
 use sandpress_core::format::ids;
 use sandpress_core::plugin::PluginKind;
-use sandpress_sandbox::{Loaded, Sandbox};
+use sandpress_sandbox::{Limits, Loaded, Sandbox};
 
 /// A codec or filter: built in, or a plugin component on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,16 +128,29 @@ pub fn plugin(s: &str) -> Result<Spec> {
 /// The sandbox plugins run in, made on first use, and the components loaded.
 #[derive(Default)]
 pub struct Plugins {
+    limits: Limits,
     sandbox: Option<Sandbox>,
     /// Loaded plugins with their component bytes.
     pub loaded: Vec<(Loaded, Vec<u8>)>,
 }
 
 impl Plugins {
+    /// No plugins yet; the sandbox, once made, runs them under `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Plugins {
+            limits,
+            ..Plugins::default()
+        }
+    }
+
     /// The sandbox, made on first use.
     pub fn sandbox(&mut self) -> Result<&Sandbox> {
         if self.sandbox.is_none() {
-            self.sandbox = Some(Sandbox::new().context("starting the WebAssembly sandbox")?);
+            let sandbox = Sandbox::builder()
+                .limits(self.limits)
+                .build()
+                .context("starting the WebAssembly sandbox")?;
+            self.sandbox = Some(sandbox);
         }
         Ok(self.sandbox.as_ref().expect("made above"))
     }

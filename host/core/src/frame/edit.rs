@@ -19,6 +19,7 @@ use sandpress_format::frame::{ChunkLoc, HEADER_MINLEN};
 
 use super::layout::{self, Placement, UsedPlugins};
 use super::source::write_all_at;
+use super::writer::checksum_of;
 use super::{Frame, FrameWriter};
 use crate::error::{Error, Result};
 use crate::pipeline::compress_chunk;
@@ -57,32 +58,38 @@ impl Frame<File> {
             .enumerate()
             .map(|(i, part)| compress_chunk(part, &self.cparams, &self.registry, base + i as u64))
             .collect::<Result<Vec<_>>>()?;
+        let sums = data
+            .chunks(cs)
+            .map(|part| checksum_of(&self.cparams, part))
+            .collect();
         let end = self.locs.len();
-        self.commit(chunks, Edit::None, end)
+        self.commit(chunks, sums, Edit::None, end)
     }
 
-    /// Appends compressed chunks in one commit.
+    /// Appends compressed chunks in one commit (without checksums: the
+    /// frame does not know what they decode to).
     pub fn append_chunks(&mut self, chunks: Vec<Vec<u8>>) -> Result<()> {
         let end = self.locs.len();
-        self.commit(chunks, Edit::None, end)
+        let sums = vec![None; chunks.len()];
+        self.commit(chunks, sums, Edit::None, end)
     }
 
-    /// Inserts a compressed chunk before chunk `i`.
+    /// Inserts a compressed chunk before chunk `i` (without a checksum).
     pub fn insert_chunk(&mut self, i: usize, chunk: Vec<u8>) -> Result<()> {
         self.check_index(i, self.locs.len() + 1)?;
-        self.commit(vec![chunk], Edit::Insert(i), i)
+        self.commit(vec![chunk], vec![None], Edit::Insert(i), i)
     }
 
-    /// Replaces chunk `i` with a compressed chunk.
+    /// Replaces chunk `i` with a compressed chunk (without a checksum).
     pub fn update_chunk(&mut self, i: usize, chunk: Vec<u8>) -> Result<()> {
         self.check_index(i, self.locs.len())?;
-        self.commit(vec![chunk], Edit::Update(i), i)
+        self.commit(vec![chunk], vec![None], Edit::Update(i), i)
     }
 
-    /// Removes chunk `i`.
+    /// Removes chunk `i` (and its checksum).
     pub fn delete_chunk(&mut self, i: usize) -> Result<()> {
         self.check_index(i, self.locs.len())?;
-        self.commit(Vec::new(), Edit::Delete(i), i)
+        self.commit(Vec::new(), Vec::new(), Edit::Delete(i), i)
     }
 
     /// Sets variable-length metalayer `name` to `content`.
@@ -92,7 +99,7 @@ impl Frame<File> {
         layout::set_vlmeta(&mut trailer, name, content)?;
         let old = std::mem::replace(&mut self.trailer, trailer);
         let end = self.locs.len();
-        let r = self.commit(Vec::new(), Edit::None, end);
+        let r = self.commit(Vec::new(), Vec::new(), Edit::None, end);
         if r.is_err() {
             self.trailer = old;
         }
@@ -111,9 +118,16 @@ impl Frame<File> {
         }
     }
 
-    /// Writes `chunks` after the frame, then the new index and trailer,
-    /// then the header. On error the file keeps its old frame.
-    fn commit(&mut self, chunks: Vec<Vec<u8>>, edit: Edit, at: usize) -> Result<()> {
+    /// Writes `chunks` (with checksums `new_sums`) after the frame, then
+    /// the new index and trailer, then the header. On error the file keeps
+    /// its old frame.
+    fn commit(
+        &mut self,
+        chunks: Vec<Vec<u8>>,
+        new_sums: Vec<Option<u64>>,
+        edit: Edit,
+        at: usize,
+    ) -> Result<()> {
         self.check_writable()?;
         let mut headers = Vec::with_capacity(chunks.len());
         for (k, c) in chunks.iter().enumerate() {
@@ -151,23 +165,29 @@ impl Frame<File> {
         }
         let mut locs = self.locs.clone();
         let mut sizes = self.sizes.clone();
+        let mut sums = self.checksums.clone();
+        sums.resize(locs.len(), None);
         match edit {
             Edit::Insert(i) => {
                 locs.insert(i, new_locs[0].0);
                 sizes.insert(i, new_locs[0].1);
+                sums.insert(i, new_sums[0]);
             }
             Edit::Update(i) => {
                 locs[i] = new_locs[0].0;
                 sizes[i] = new_locs[0].1;
+                sums[i] = new_sums[0];
             }
             Edit::Delete(i) => {
                 locs.remove(i);
                 sizes.remove(i);
+                sums.remove(i);
             }
             Edit::None => {
-                for (l, s) in new_locs {
+                for ((l, s), sum) in new_locs.into_iter().zip(new_sums) {
                     locs.push(l);
                     sizes.push(s);
+                    sums.push(sum);
                 }
             }
         }
@@ -180,6 +200,7 @@ impl Frame<File> {
         let mut trailer = self.trailer.clone();
         let records = used.records(&self.plugins, &self.registry, &BTreeMap::new())?;
         layout::set_plugin_table(&mut trailer, &records)?;
+        layout::set_checksums(&mut trailer, &locs, &sums)?;
         let mut header = self.header.clone();
         header.chunksize = chunksize;
         layout::set_totals(
@@ -207,13 +228,14 @@ impl Frame<File> {
         if let Err(e) = result {
             // The old header still stands; drop what was written past it.
             let _ = self.src.set_len(old_end);
-            return Err(Error::io("write", &self.name, &e));
+            return Err(Error::io("write", &self.name, e));
         }
         self.header = header;
         self.locs = locs;
         self.sizes = sizes;
         self.trailer = trailer;
         self.plugins = records;
+        self.checksums = sums;
         Ok(())
     }
 
@@ -252,12 +274,12 @@ impl<S: super::ReadAt> Frame<S> {
         )?;
         w.keep_plugins(self.plugins.clone());
         for (name, chunk) in &self.trailer.vlmeta {
-            if name != super::plugins::VLMETA_NAME {
+            if name != super::plugins::VLMETA_NAME && name != super::checksums::VLMETA_NAME {
                 w.set_raw_vlmeta(name, chunk.clone());
             }
         }
         for i in 0..self.locs.len() {
-            w.append_chunk_unchecked(&self.chunk(i)?)?;
+            w.append_chunk_unchecked(&self.chunk(i)?, self.checksum(i))?;
         }
         w.finish()?;
         Ok(())

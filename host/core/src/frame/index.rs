@@ -7,6 +7,7 @@ use sandpress_format::frame::{ChunkLoc, FrameError};
 use sandpress_format::{ChunkHeader, ids};
 
 use crate::error::{Error, Result};
+use crate::filter_chain::FilterChain;
 use crate::params::{CParams, DParams, SplitMode};
 use crate::pipeline::{compress_chunk, decompress_chunk};
 use crate::registry::Registry;
@@ -21,10 +22,11 @@ fn meta_cparams(typesize: u8) -> CParams {
         splitmode: SplitMode::Never,
         ..CParams::default()
     };
-    cp.filters = [0; 6];
-    if typesize > 1 {
-        cp.filters[5] = ids::SHUFFLE;
-    }
+    cp.filters = if typesize > 1 {
+        FilterChain::shuffle()
+    } else {
+        FilterChain::new()
+    };
     cp
 }
 

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
 use sandpress_format::{ChunkHeader, Special, ids};
 
+use super::checksums;
 use super::index;
 use super::plugins::{self, PluginRecord};
 use crate::error::{Error, Result};
+use crate::filter_chain::FilterChain;
 use crate::params::{CParams, SplitMode};
 use crate::pipeline::special_chunk;
 use crate::plugin::{PluginKind, PluginMeta};
@@ -27,14 +29,10 @@ pub(crate) fn new_header(
         chunksize as i32,
     );
     h.blocksize = cp.blocksize.min(i32::MAX as usize) as i32;
-    h.filters = cp.filters;
-    h.filters_meta = cp.filters_meta;
+    h.filters = cp.filters.ids();
+    h.filters_meta = cp.filters.metas();
     h.codec_meta = cp.codec_meta;
-    h.splitmode = match cp.splitmode {
-        SplitMode::Always => 1,
-        SplitMode::Never => 2,
-        SplitMode::Auto => 3,
-    };
+    h.splitmode = cp.splitmode.code();
     h.nthreads_c = cp.nthreads.min(i16::MAX as usize) as i16;
     h.metalayers = metalayers;
     h
@@ -49,14 +47,11 @@ pub(crate) fn cparams_of(h: &FrameHeader) -> CParams {
         typesize: h.typesize.clamp(1, 255) as u8,
         blocksize: usize::try_from(h.blocksize).unwrap_or(0),
         nthreads: 1,
-        filters: h.filters,
-        filters_meta: h.filters_meta,
-        splitmode: match h.splitmode {
-            1 => SplitMode::Always,
-            2 => SplitMode::Never,
-            _ => SplitMode::Auto,
-        },
+        filters: FilterChain::from_slots(h.filters, h.filters_meta),
+        splitmode: SplitMode::from_code(h.splitmode).unwrap_or_default(),
         prefilter: None,
+        verify: true,
+        checksums: true,
     }
 }
 
@@ -135,6 +130,22 @@ pub(crate) fn set_plugin_table(trailer: &mut Trailer, records: &[PluginRecord]) 
         return Ok(());
     }
     set_vlmeta(trailer, plugins::VLMETA_NAME, &plugins::encode(records))
+}
+
+/// Sets or replaces the checksum table of `trailer` for chunks at `locs`,
+/// removing it when no stored chunk has a checksum.
+pub(crate) fn set_checksums(
+    trailer: &mut Trailer,
+    locs: &[ChunkLoc],
+    sums: &[Option<u64>],
+) -> Result<()> {
+    match checksums::encode(locs, sums) {
+        Some(table) => set_vlmeta(trailer, checksums::VLMETA_NAME, &table),
+        None => {
+            trailer.vlmeta.retain(|(n, _)| n != checksums::VLMETA_NAME);
+            Ok(())
+        }
+    }
 }
 
 /// Sets variable-length metalayer `name` of `trailer` to `content`.

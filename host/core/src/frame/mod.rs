@@ -10,18 +10,26 @@
 //!   ([`PluginRecord`], the vlmeta entry [`plugins::VLMETA_NAME`]): id, kind,
 //!   name, version, sha256 and optionally the component itself. A reader
 //!   whose registered plugin has another hash is refused, naming both.
+//! - Each chunk made from data carries an xxh3-64 checksum of its
+//!   uncompressed bytes ([`checksums`], the vlmeta entry
+//!   [`checksums::VLMETA_NAME`]), checked on every read unless
+//!   [`DParams::check`](crate::DParams::check) is off.
 
+pub mod checksums;
 mod edit;
 mod index;
 mod layout;
 pub mod plugins;
 mod reader;
 mod source;
+pub mod summary;
 mod writer;
 
 pub use plugins::PluginRecord;
 pub use reader::Frame;
 pub use source::ReadAt;
+pub use summary::{ChunkForm, ChunkRun, FrameSummary};
+pub(crate) use writer::checksum_of as writer_checksum_of;
 pub use writer::{FrameStats, FrameWriter, temp_beside};
 
 #[cfg(test)]

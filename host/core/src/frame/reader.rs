@@ -9,6 +9,7 @@ use sandpress_format::frame::{
 };
 use sandpress_format::{ChunkHeader, HEADER_LEN, MIN_HEADER_LEN, Special};
 
+use super::checksums;
 use super::plugins::{self, PluginRecord};
 use super::source::ReadAt;
 use super::{index, layout};
@@ -42,6 +43,8 @@ pub struct Frame<S: ReadAt = File> {
     /// Uncompressed size of each chunk.
     pub(crate) sizes: Vec<u32>,
     pub(crate) plugins: Vec<PluginRecord>,
+    /// The recorded checksum of each chunk, if it has one.
+    pub(crate) checksums: Vec<Option<u64>>,
     pub(crate) registry: Registry,
     pub(crate) dparams: DParams,
     pub(crate) cparams: CParams,
@@ -62,7 +65,7 @@ impl Frame<File> {
     /// Opens the frame file at `path` for reading.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io("open", path, &e))?;
+        let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
         Frame::from_source(file, path)
     }
 
@@ -74,7 +77,7 @@ impl Frame<File> {
             .read(true)
             .write(true)
             .open(path)
-            .map_err(|e| Error::io("open", path, &e))?;
+            .map_err(|e| Error::io("open", path, e))?;
         let mut frame = Frame::from_source(file, path)?;
         frame.writable = true;
         Ok(frame)
@@ -92,8 +95,8 @@ impl<S: ReadAt> Frame<S> {
     /// Reads and checks the header, trailer and index from `src`; `name`
     /// appears in errors.
     pub fn from_source(src: S, name: &Path) -> Result<Self> {
-        let io = |op, e: &std::io::Error| Error::io(op, name, e);
-        let size = src.size().map_err(|e| io("read", &e))?;
+        let io = |op, e: std::io::Error| Error::io(op, name, e);
+        let size = src.size().map_err(|e| io("read", e))?;
         let read = |offset: u64, len: u64, what: &'static str| -> Result<Vec<u8>> {
             if offset.checked_add(len).is_none_or(|end| end > size) {
                 return Err(Error::Frame(FrameError::Truncated {
@@ -105,7 +108,7 @@ impl<S: ReadAt> Frame<S> {
             }
             let mut buf = vec![0; len as usize];
             src.read_exact_at(&mut buf, offset)
-                .map_err(|e| io("read", &e))?;
+                .map_err(|e| io("read", e))?;
             Ok(buf)
         };
         let prefix = read(0, (HEADER_MINLEN as u64).min(size), "frame header")?;
@@ -151,6 +154,7 @@ impl<S: ReadAt> Frame<S> {
             locs,
             sizes: Vec::new(),
             plugins: Vec::new(),
+            checksums: Vec::new(),
             registry: Registry::new(),
             dparams: DParams::default(),
             cparams: CParams::default(),
@@ -162,7 +166,25 @@ impl<S: ReadAt> Frame<S> {
             Some(bytes) => plugins::decode(&bytes)?,
             None => Vec::new(),
         };
+        frame.checksums = match frame.vlmeta(checksums::VLMETA_NAME)? {
+            Some(bytes) => checksums::decode(&bytes, &frame.locs)?,
+            None => vec![None; frame.locs.len()],
+        };
         Ok(frame)
+    }
+
+    /// The checksum recorded for chunk `i` (xxh3-64 of its uncompressed
+    /// bytes), if it has one.
+    pub fn checksum(&self, i: usize) -> Option<u64> {
+        self.checksums.get(i).copied().flatten()
+    }
+
+    /// Checks decoded chunk `i` against its checksum, as the dparams ask.
+    fn check(&self, i: usize, data: &[u8]) -> Result<()> {
+        if !self.dparams.check || self.dparams.postfilter.is_some() {
+            return Ok(());
+        }
+        checksums::check(i as u64, self.checksum(i), data)
     }
 
     /// Checks every chunk's place and reads the size of stored chunks from
@@ -224,7 +246,7 @@ impl<S: ReadAt> Frame<S> {
         let mut buf = vec![0; len as usize];
         self.src
             .read_exact_at(&mut buf, start)
-            .map_err(|e| Error::io("read", &self.name, &e))?;
+            .map_err(|e| Error::io("read", &self.name, e))?;
         let h = ChunkHeader::parse_prefix(&buf).map_err(|source| {
             Error::Frame(FrameError::Chunk {
                 what: format!("chunk {i}"),
@@ -365,16 +387,18 @@ impl<S: ReadAt> Frame<S> {
                 let mut buf = vec![0; h.cbytes as usize];
                 self.src
                     .read_exact_at(&mut buf, start)
-                    .map_err(|e| Error::io("read", &self.name, &e))?;
+                    .map_err(|e| Error::io("read", &self.name, e))?;
                 Ok(buf)
             }
         }
     }
 
-    /// Decompresses chunk `i` into `out` (exactly its uncompressed size).
+    /// Decompresses chunk `i` into `out` (exactly its uncompressed size),
+    /// checked against its checksum (see [`DParams::check`]).
     pub fn decompress_chunk(&self, i: usize, out: &mut [u8]) -> Result<()> {
         let chunk = self.chunk(i)?;
-        decompress_chunk(&chunk, &self.dparams, &self.registry, i as u64, out)
+        decompress_chunk(&chunk, &self.dparams, &self.registry, i as u64, out)?;
+        self.check(i, out)
     }
 
     /// Decompresses chunk `i` into a new vector.
@@ -388,6 +412,7 @@ impl<S: ReadAt> Frame<S> {
         })?;
         let mut out = vec![0; self.chunk_nbytes(i)?];
         decompress_chunk(&chunk, &self.dparams, &self.registry, i as u64, &mut out)?;
+        self.check(i, &out)?;
         Ok(out)
     }
 }

@@ -8,8 +8,10 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
+use sandpress_format::ids;
 use tempfile::NamedTempFile;
 
+use super::checksums;
 use super::layout::{self, Placement, UsedPlugins};
 use super::plugins::PluginRecord;
 use crate::error::{Error, Result};
@@ -54,6 +56,8 @@ pub struct FrameWriter {
     registry: Registry,
     locs: Vec<ChunkLoc>,
     sizes: Vec<u32>,
+    /// The checksum of each chunk, when known.
+    sums: Vec<Option<u64>>,
     /// Bytes written after the header.
     cbytes: u64,
     /// A short chunk was appended: no more data may follow.
@@ -99,7 +103,7 @@ impl FrameWriter {
         registry: Registry,
     ) -> Result<Self> {
         let tmp =
-            NamedTempFile::new().map_err(|e| Error::io("create", &std::env::temp_dir(), &e))?;
+            NamedTempFile::new().map_err(|e| Error::io("create", &std::env::temp_dir(), e))?;
         Self::start(tmp, None, cparams, chunksize, metalayers, registry)
     }
 
@@ -128,7 +132,7 @@ impl FrameWriter {
         let mut out = BufWriter::with_capacity(1 << 20, tmp);
         let path = out.get_ref().path().to_path_buf();
         out.write_all(&bytes)
-            .map_err(|e| Error::io("write", &path, &e))?;
+            .map_err(|e| Error::io("write", &path, e))?;
         Ok(FrameWriter {
             out,
             dest,
@@ -141,6 +145,7 @@ impl FrameWriter {
             registry,
             locs: Vec::new(),
             sizes: Vec::new(),
+            sums: Vec::new(),
             cbytes: 0,
             closed: false,
             pending: Vec::new(),
@@ -203,7 +208,7 @@ impl FrameWriter {
 
     fn compress_and_write(&mut self, data: &[u8]) -> Result<()> {
         let chunk = compress_chunk(data, &self.cparams, &self.registry, self.locs.len() as u64)?;
-        self.append_chunk(&chunk)
+        self.append_checked(&chunk, checksum_of(&self.cparams, data))
     }
 
     /// Keeps plugin table rows (of a frame being copied).
@@ -218,10 +223,10 @@ impl FrameWriter {
     }
 
     /// Appends a chunk of any size (the frame is marked as having chunks
-    /// of variable size if they differ).
-    pub(crate) fn append_chunk_unchecked(&mut self, chunk: &[u8]) -> Result<()> {
+    /// of variable size if they differ) with its checksum, if known.
+    pub(crate) fn append_chunk_unchecked(&mut self, chunk: &[u8], sum: Option<u64>) -> Result<()> {
         let h = self.parse(chunk)?;
-        self.write_chunk(chunk, &h)
+        self.write_chunk(chunk, &h, sum)
     }
 
     fn parse(&self, chunk: &[u8]) -> Result<sandpress_format::ChunkHeader> {
@@ -232,8 +237,13 @@ impl FrameWriter {
     }
 
     /// Appends an already compressed chunk. Every chunk but the last must
-    /// hold exactly the frame's chunk size.
+    /// hold exactly the frame's chunk size. It gets no checksum (the writer
+    /// does not know what it decodes to).
     pub fn append_chunk(&mut self, chunk: &[u8]) -> Result<()> {
+        self.append_checked(chunk, None)
+    }
+
+    fn append_checked(&mut self, chunk: &[u8], sum: Option<u64>) -> Result<()> {
         let h = self.parse(chunk)?;
         if self.closed {
             return Err(Error::InvalidParam {
@@ -251,10 +261,15 @@ impl FrameWriter {
             });
         }
         self.closed = (h.nbytes as usize) < self.chunksize;
-        self.write_chunk(chunk, &h)
+        self.write_chunk(chunk, &h, sum)
     }
 
-    fn write_chunk(&mut self, chunk: &[u8], h: &sandpress_format::ChunkHeader) -> Result<()> {
+    fn write_chunk(
+        &mut self,
+        chunk: &[u8],
+        h: &sandpress_format::ChunkHeader,
+        sum: Option<u64>,
+    ) -> Result<()> {
         match layout::place(chunk, h, self.header.chunksize)? {
             Placement::Index(s) => self.locs.push(ChunkLoc::Special(s)),
             Placement::Stored(bytes) => {
@@ -263,6 +278,7 @@ impl FrameWriter {
             }
         }
         self.sizes.push(h.nbytes);
+        self.sums.push(sum);
         Ok(())
     }
 
@@ -271,7 +287,7 @@ impl FrameWriter {
         let path = self.out.get_ref().path().to_path_buf();
         self.out
             .write_all(chunk)
-            .map_err(|e| Error::io("write", &path, &e))?;
+            .map_err(|e| Error::io("write", &path, e))?;
         self.used.note(chunk);
         let at = self.cbytes;
         self.cbytes += chunk.len() as u64;
@@ -291,13 +307,14 @@ impl FrameWriter {
         }
         let records = self.used.records(&self.kept, &self.registry, &self.embed)?;
         layout::set_plugin_table(&mut self.trailer, &records)?;
+        layout::set_checksums(&mut self.trailer, &self.locs, &self.sums)?;
         let has_vlmeta = !self.trailer.vlmeta.is_empty();
         layout::set_totals(&mut self.header, &self.sizes, self.cbytes, has_vlmeta);
         let tail = layout::tail(&self.locs, &self.trailer)?;
         self.header.frame_len = u64::from(self.header.header_len) + self.cbytes + tail.len() as u64;
         let header = self.header.to_bytes()?;
         let path = self.out.get_ref().path().to_path_buf();
-        let io = |e: std::io::Error| Error::io("write", &path, &e);
+        let io = |e: std::io::Error| Error::io("write", &path, e);
         self.out.write_all(&tail).map_err(io)?;
         let mut file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -321,7 +338,7 @@ impl FrameWriter {
             });
         };
         file.persist(&dest)
-            .map_err(|e| Error::io("rename a temporary file to", &dest, &e.error))?;
+            .map_err(|e| Error::io("rename a temporary file to", &dest, e.error))?;
         sync_dir(&dest);
         Ok(stats)
     }
@@ -333,9 +350,17 @@ impl FrameWriter {
         let path = file.path().to_path_buf();
         let mut f = file.into_file();
         f.seek(SeekFrom::Start(0))
-            .map_err(|e| Error::io("read", &path, &e))?;
+            .map_err(|e| Error::io("read", &path, e))?;
         Ok((f, stats))
     }
+}
+
+/// The checksum to record for a chunk made from `data` with `cp`: none
+/// when checksums are off, or when the chunk does not decode to `data`: a
+/// prefilter changes it, and so does the lossy TRUNC_PREC filter.
+pub(crate) fn checksum_of(cp: &CParams, data: &[u8]) -> Option<u64> {
+    let lossy = cp.filters.contains(ids::TRUNC_PREC);
+    (cp.checksums && cp.prefilter.is_none() && !lossy).then(|| checksums::of(data))
 }
 
 /// A temporary file in the directory of `dest` (so that renaming it to
@@ -349,7 +374,7 @@ pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
         .prefix(".sandpress-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io("create a file in", dir, &e))
+        .map_err(|e| Error::io("create a file in", dir, e))
 }
 
 /// Makes a rename durable (best effort: not every platform can open a
@@ -363,5 +388,27 @@ pub(crate) fn sync_dir(path: &Path) {
         })
     {
         let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FilterChain;
+
+    #[test]
+    fn chunks_that_do_not_decode_to_their_input_get_no_checksum() {
+        let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        assert!(checksum_of(&CParams::default(), &data).is_some());
+        let lossy = CParams {
+            filters: FilterChain::of(&[(ids::TRUNC_PREC, 0), (ids::SHUFFLE, 0)]).unwrap(),
+            ..CParams::default()
+        };
+        assert_eq!(checksum_of(&lossy, &data), None);
+        let off = CParams {
+            checksums: false,
+            ..CParams::default()
+        };
+        assert_eq!(checksum_of(&off, &data), None);
     }
 }

@@ -7,6 +7,7 @@ use sandpress_format::{
 
 use super::resolve::{self, CodecRef, FilterRef, Site};
 use super::scratch::{Cur, Scratch, current, step, with_scratch};
+use super::verify::Record;
 use crate::error::{Error, Result};
 use crate::filters;
 use crate::parallel;
@@ -25,6 +26,8 @@ struct Job<'a> {
     blocksize: usize,
     split: bool,
     chunk: u64,
+    /// Verify on write is on and a user codec or filter is in the pipeline.
+    verify: bool,
 }
 
 fn check_params(cp: &CParams, nbytes: usize) -> Result<()> {
@@ -73,9 +76,12 @@ pub fn compress_chunk(
 ) -> Result<Vec<u8>> {
     check_params(cp, data.len())?;
     let codec = resolve::codec(cp.codec, registry, true)?;
-    let filters = resolve::filters(&cp.filters, &cp.filters_meta, registry)?;
+    let filters = resolve::filters(&cp.filters, registry)?;
     let blocksize = cp.effective_blocksize(data.len());
     let split = cp.splits(blocksize);
+    let verify = cp.verify
+        && (matches!(codec, CodecRef::User(_))
+            || filters.iter().any(|f| matches!(f, FilterRef::User { .. })));
     let mut job = Job {
         data,
         dref: std::borrow::Cow::Borrowed(&data[..blocksize.min(data.len())]),
@@ -85,10 +91,11 @@ pub fn compress_chunk(
         blocksize,
         split,
         chunk,
+        verify,
     };
     let mut header = ChunkHeader::new(cp.codec, cp.typesize, data.len() as u32, blocksize as u32);
     header.codec_meta = cp.codec_meta;
-    header.set_filters(cp.filters, cp.filters_meta);
+    cp.filters.write_to(&mut header);
     header.set_dont_split(!split);
 
     if cp.clevel == 0 || data.len() < MIN_BUFFERSIZE {
@@ -103,7 +110,7 @@ pub fn compress_chunk(
         job.dref = std::borrow::Cow::Owned(first);
     }
     let nblocks = data.len().div_ceil(blocksize);
-    let blocks: Vec<Vec<u8>> = parallel::run(cp.nthreads, || {
+    let compressed: Vec<(Vec<u8>, Option<Record>)> = parallel::run(cp.nthreads, || {
         let one = |j: usize| with_scratch(|s| job.compress_block(j, s));
         if cp.nthreads > 1 && nblocks > 1 {
             (0..nblocks)
@@ -114,6 +121,8 @@ pub fn compress_chunk(
             (0..nblocks).map(one).collect::<Result<Vec<_>>>()
         }
     })?;
+    let (blocks, records): (Vec<Vec<u8>>, Vec<Option<Record>>) = compressed.into_iter().unzip();
+    Record::check_all(records.into_iter().flatten().collect(), cp.nthreads)?;
 
     let body: usize = blocks.iter().map(Vec::len).sum();
     let bstarts_end = HEADER_LEN + 4 * nblocks;
@@ -192,12 +201,20 @@ impl Job<'_> {
             .map_err(|e| self.site(j).plugin(PluginKind::Prefilter, 0, e))
     }
 
-    /// Runs block `j` through the prefilter, filters and codec; returns its streams.
-    fn compress_block(&self, j: usize, s: &mut Scratch) -> Result<Vec<u8>> {
+    /// Runs block `j` through the prefilter, filters and codec; returns its
+    /// streams, and the user plugin calls to verify when verifying.
+    fn compress_block(&self, j: usize, s: &mut Scratch) -> Result<(Vec<u8>, Option<Record>)> {
         let offset = j * self.blocksize;
         let n = self.blocksize.min(self.data.len() - offset);
         let src = &self.data[offset..offset + n];
         s.reserve(n);
+        let mut record = self.verify.then(|| {
+            let codec = match &self.codec {
+                CodecRef::User(p) => Some((p.clone(), self.cp.codec_meta)),
+                CodecRef::Builtin(_) => None,
+            };
+            Record::new(self.site(j), codec)
+        });
         let mut cur = Cur::Input;
         if self.cp.prefilter.is_some() {
             let (input, output, next) = step(cur, src, s, n);
@@ -205,7 +222,7 @@ impl Job<'_> {
             cur = next;
         }
         for f in &self.filters {
-            cur = self.forward(f, j, offset, src, cur, s, n)?;
+            cur = self.forward(f, j, offset, src, cur, s, n, record.as_mut())?;
         }
         let leftover = n < self.blocksize;
         let nstreams = if self.split && !leftover {
@@ -217,15 +234,16 @@ impl Job<'_> {
         let mut out = Vec::with_capacity(n / 4 + 16);
         let mut codec_buf = std::mem::take(&mut s.codec);
         let block = current(cur, src, s, n);
-        let result = (|| {
+        let result = (|| -> Result<Vec<u8>> {
             for k in 0..nstreams {
                 let stream = &block[k * neblock..(k + 1) * neblock];
-                self.encode_stream(j, offset + k * neblock, stream, &mut codec_buf, &mut out)?;
+                let at = (k * neblock, offset + k * neblock);
+                self.encode_stream(j, at, stream, &mut codec_buf, &mut out, record.as_mut())?;
             }
             Ok(out)
         })();
         s.codec = codec_buf;
-        result
+        Ok((result?, record))
     }
 
     /// Applies one filter's forward direction; returns where the result is.
@@ -239,6 +257,7 @@ impl Job<'_> {
         cur: Cur,
         s: &mut Scratch,
         n: usize,
+        mut record: Option<&mut Record>,
     ) -> Result<Cur> {
         let rounds = match f {
             FilterRef::Shuffle { rounds } => usize::from(*rounds) + 1,
@@ -247,7 +266,7 @@ impl Job<'_> {
         let mut cur = cur;
         for _ in 0..rounds {
             let (input, output, next) = step(cur, src, s, n);
-            self.forward_once(f, j, offset, input, output)?;
+            self.forward_once(f, j, offset, input, output, record.as_deref_mut())?;
             cur = next;
         }
         Ok(cur)
@@ -260,6 +279,7 @@ impl Job<'_> {
         offset: usize,
         input: &[u8],
         output: &mut [u8],
+        record: Option<&mut Record>,
     ) -> Result<()> {
         let ts = usize::from(self.cp.typesize);
         match f {
@@ -274,21 +294,27 @@ impl Job<'_> {
                 let info = self.info(j, offset, input.len());
                 plugin
                     .forward(input, *meta, &info, output)
-                    .map_err(|e| self.site(j).plugin(PluginKind::Filter, plugin.meta().id, e))?
+                    .map_err(|e| self.site(j).plugin(PluginKind::Filter, plugin.meta().id, e))?;
+                if let Some(record) = record {
+                    record.filter(plugin, *meta, info, input, output);
+                }
             }
         }
         Ok(())
     }
 
     /// Appends one stream: a run, the codec's output, or the raw bytes.
+    /// `at` is the stream's offset in its block and in its chunk.
     fn encode_stream(
         &self,
         j: usize,
-        offset: usize,
+        at: (usize, usize),
         stream: &[u8],
         buf: &mut Vec<u8>,
         out: &mut Vec<u8>,
+        record: Option<&mut Record>,
     ) -> Result<()> {
+        let (in_block, offset) = at;
         if let Some(&first) = stream.first()
             && stream.iter().all(|&b| b == first)
         {
@@ -302,17 +328,18 @@ impl Job<'_> {
             );
             return Ok(());
         }
+        let info = self.info(j, offset, stream.len());
         let compressed = match &self.codec {
             CodecRef::Builtin(id) => crate::codecs::compress(*id, self.cp.clevel, stream, buf)
                 .map_err(|m| self.site(j).builtin(ids::codec_name(*id), m))?,
-            CodecRef::User(plugin) => {
-                let info = self.info(j, offset, stream.len());
-                plugin
-                    .encode(stream, self.cp.codec_meta, &info, buf)
-                    .map_err(|e| self.site(j).plugin(PluginKind::Codec, plugin.meta().id, e))?
-            }
+            CodecRef::User(plugin) => plugin
+                .encode(stream, self.cp.codec_meta, &info, buf)
+                .map_err(|e| self.site(j).plugin(PluginKind::Codec, plugin.meta().id, e))?,
         };
         if compressed && !buf.is_empty() && buf.len() < stream.len() {
+            if let (Some(record), CodecRef::User(_)) = (record, &self.codec) {
+                record.stream(info, in_block, stream, buf);
+            }
             write_stream(out, Stream::Compressed(buf));
         } else {
             write_stream(out, Stream::Raw(stream));

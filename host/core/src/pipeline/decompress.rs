@@ -6,6 +6,7 @@ use sandpress_format::{BlockData, ChunkView, FormatError, Special, Stream};
 use super::resolve::{self, CodecRef, FilterRef, Site};
 use super::scratch::{Cur, Scratch, current, step, with_scratch};
 use crate::error::{Error, Result};
+use crate::filter_chain::FilterChain;
 use crate::filters;
 use crate::parallel;
 use crate::params::{DParams, Transform};
@@ -34,6 +35,12 @@ struct Job<'a> {
 
 /// Decompresses `chunk` into `out`, which must be exactly as long as the
 /// chunk's uncompressed size.
+///
+/// Memory is touched only as blocks are really decoded: a caller that
+/// allocates `out` zeroed (`vec![0; n]`, which large allocations get as
+/// untouched pages) pays for a chunk's claimed size only as far as its
+/// blocks decode. A block of a user codec fails, before anything of its
+/// size is written, unless the plugin answers exactly that many bytes.
 ///
 /// `chunk` is named in errors and passed to plugins as the chunk index. The
 /// chunk's codec and filters must be built in or registered in `registry`.
@@ -66,7 +73,7 @@ pub fn decompress_chunk(
         None
     };
     let filters = if coded {
-        resolve::filters(&h.filters, &h.filters_meta, registry)?
+        resolve::filters(&FilterChain::of_header(&h), registry)?
             .into_iter()
             .filter(|f| !matches!(f, FilterRef::TruncPrec { .. }))
             .collect()
@@ -155,8 +162,18 @@ impl Job<'_> {
         if nsteps == 0 {
             return self.decode_source(j, dst);
         }
-        s.reserve(n);
-        self.decode_source(j, &mut s.a[..n])?;
+        if matches!(self.codec, Some(CodecRef::User(_))) {
+            // A user codec's block is as large as its header claims only if
+            // the plugin really answers that many bytes: decode into `dst`
+            // first (untouched until then), so no scratch the size of the
+            // claim is filled for a block that fails.
+            self.decode_source(j, dst)?;
+            s.reserve(n);
+            s.a[..n].copy_from_slice(dst);
+        } else {
+            s.reserve(n);
+            self.decode_source(j, &mut s.a[..n])?;
+        }
         let mut cur = Cur::A;
         for (i, st) in self.steps().enumerate() {
             if i + 1 == nsteps {

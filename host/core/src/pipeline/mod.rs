@@ -7,6 +7,7 @@ mod decompress;
 mod resolve;
 mod scratch;
 mod special;
+mod verify;
 
 pub use compress::compress_chunk;
 pub use decompress::{decompress_chunk, decompressed_len};

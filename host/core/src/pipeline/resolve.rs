@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use sandpress_format::{MAX_FILTERS, ids};
+use sandpress_format::ids;
 
 use crate::codecs;
 use crate::error::{Error, Result};
+use crate::filter_chain::FilterChain;
 use crate::plugin::{CodecPlugin, FilterPlugin, PluginError, PluginKind};
 use crate::registry::Registry;
 
@@ -57,16 +58,11 @@ pub(crate) fn codec(id: u8, registry: &Registry, compress: bool) -> Result<Codec
     })
 }
 
-/// Resolves the filter slots (skipping empty ones), in pipeline order.
-pub(crate) fn filters(
-    filters: &[u8; MAX_FILTERS],
-    meta: &[u8; MAX_FILTERS],
-    registry: &Registry,
-) -> Result<Vec<FilterRef>> {
+/// Resolves the filters of `chain`, in pipeline order.
+pub(crate) fn filters(chain: &FilterChain, registry: &Registry) -> Result<Vec<FilterRef>> {
     let mut out = Vec::new();
-    for (&id, &m) in filters.iter().zip(meta) {
+    for (id, m) in chain.iter() {
         let f = match id {
-            ids::NOFILTER => continue,
             ids::SHUFFLE => FilterRef::Shuffle { rounds: m },
             ids::BITSHUFFLE => FilterRef::BitShuffle,
             ids::DELTA => FilterRef::Delta,

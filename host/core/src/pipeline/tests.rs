@@ -1,10 +1,10 @@
 //! Round trips of the built-in pipeline, and malformed chunks.
 
 use proptest::prelude::*;
-use sandpress_format::{Special, ids};
+use sandpress_format::{MAX_FILTERS, Special, ids};
 
 use super::*;
-use crate::{CParams, DParams, Error, Registry, SplitMode};
+use crate::{CParams, DParams, Error, FilterChain, Registry, SplitMode};
 
 fn data(len: usize, seed: u64) -> Vec<u8> {
     // A random walk of small steps: compressible, not trivial.
@@ -29,15 +29,21 @@ fn round_trip(input: &[u8], cp: &CParams) -> Vec<u8> {
     out
 }
 
-fn filter_sets() -> Vec<[u8; 6]> {
-    vec![
-        [0; 6],
+/// Chains as headers may lay them out: right-aligned as sandpress and
+/// python-blosc2 write them, and left-aligned as a list given to
+/// python-blosc2's cparams is padded.
+fn filter_sets() -> Vec<FilterChain> {
+    [
+        [0; MAX_FILTERS],
         [0, 0, 0, 0, 0, ids::SHUFFLE],
         [0, 0, 0, 0, 0, ids::BITSHUFFLE],
         [0, 0, 0, 0, ids::DELTA, ids::SHUFFLE],
         [ids::DELTA, 0, 0, 0, 0, 0],
         [ids::SHUFFLE, ids::BITSHUFFLE, 0, 0, 0, 0],
     ]
+    .into_iter()
+    .map(|slots| FilterChain::from_slots(slots, [0; MAX_FILTERS]))
+    .collect()
 }
 
 proptest! {
@@ -107,14 +113,13 @@ fn trunc_prec_keeps_leading_bits() {
     let input: Vec<u8> = (0..1000)
         .flat_map(|i| (i as f32 * 1.1).to_le_bytes())
         .collect();
-    let mut filters = [0; 6];
+    let mut filters = [0; MAX_FILTERS];
     filters[0] = ids::TRUNC_PREC;
-    let mut meta = [0; 6];
+    let mut meta = [0; MAX_FILTERS];
     meta[0] = 10;
     let cp = CParams {
         typesize: 4,
-        filters,
-        filters_meta: meta,
+        filters: FilterChain::from_slots(filters, meta),
         ..CParams::default()
     };
     let out = round_trip(&input, &cp);
@@ -160,15 +165,19 @@ fn refuses_unknown_ids_with_typed_errors() {
         codec: 170,
         ..CParams::default()
     };
-    assert_eq!(
-        compress_chunk(&input, &cp, &Registry::new(), 0).unwrap_err(),
-        Error::UnknownCodec {
-            id: 170,
-            name: "user codec"
-        }
+    let err = compress_chunk(&input, &cp, &Registry::new(), 0).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::UnknownCodec {
+                id: 170,
+                name: "user codec"
+            }
+        ),
+        "{err}"
     );
     let cp = CParams {
-        filters: [0, 0, 0, 0, 0, 200],
+        filters: FilterChain::of(&[(200, 0)]).unwrap(),
         ..CParams::default()
     };
     assert!(matches!(
@@ -191,11 +200,16 @@ fn wrong_output_size_is_refused() {
     let input = data(1000, 1);
     let chunk = compress_chunk(&input, &CParams::default(), &Registry::new(), 0).unwrap();
     let mut out = vec![0; 999];
-    assert_eq!(
-        decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap_err(),
-        Error::BufferSize {
-            expected: 1000,
-            found: 999
-        }
+    let err =
+        decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BufferSize {
+                expected: 1000,
+                found: 999
+            }
+        ),
+        "{err}"
     );
 }

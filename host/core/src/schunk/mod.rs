@@ -8,12 +8,17 @@ use rayon::prelude::*;
 use sandpress_format::{ChunkView, MAX_BUFFERSIZE};
 
 use crate::error::{Error, Result};
+use crate::frame::checksums;
+use crate::frame::writer_checksum_of as checksum_of;
 use crate::parallel;
 use crate::params::{CParams, DParams};
 use crate::pipeline::{compress_chunk, decompress_chunk};
 use crate::registry::Registry;
 
 mod persist;
+
+/// A chunk just made, with the checksum of its uncompressed bytes.
+type Made = (Arc<[u8]>, Option<u64>);
 
 /// An ordered list of Blosc2 chunks, all of `chunksize` uncompressed bytes
 /// except possibly the last.
@@ -41,6 +46,9 @@ pub struct SChunk {
     chunks: Vec<Arc<[u8]>>,
     /// Uncompressed size of each chunk.
     sizes: Vec<usize>,
+    /// Checksum of each chunk's uncompressed bytes, when known
+    /// ([`crate::frame::checksums`]).
+    sums: Vec<Option<u64>>,
 }
 
 impl SChunk {
@@ -67,6 +75,7 @@ impl SChunk {
             registry,
             chunks: Vec::new(),
             sizes: Vec::new(),
+            sums: Vec::new(),
         })
     }
 
@@ -157,10 +166,21 @@ impl SChunk {
         }
     }
 
-    /// Decompresses chunk `i` into `out` (exactly its uncompressed size).
+    /// The checksum recorded for chunk `i` (xxh3-64 of its uncompressed
+    /// bytes), if it has one.
+    pub fn checksum(&self, i: usize) -> Option<u64> {
+        self.sums.get(i).copied().flatten()
+    }
+
+    /// Decompresses chunk `i` into `out` (exactly its uncompressed size),
+    /// checked against its checksum (see [`DParams::check`]).
     pub fn decompress_chunk(&self, i: usize, out: &mut [u8]) -> Result<()> {
         let chunk = self.chunk(i)?;
-        decompress_chunk(chunk, &self.dparams, &self.registry, i as u64, out)
+        decompress_chunk(chunk, &self.dparams, &self.registry, i as u64, out)?;
+        if self.dparams.check && self.dparams.postfilter.is_none() {
+            checksums::check(i as u64, self.checksum(i), out)?;
+        }
+        Ok(())
     }
 
     /// Decompresses chunk `i` into a new vector.
@@ -170,14 +190,16 @@ impl SChunk {
         Ok(out)
     }
 
-    /// Compresses `data` (at most `chunksize` bytes) as chunk number `index`.
-    fn make_chunk(&self, data: &[u8], index: usize) -> Result<Arc<[u8]>> {
-        Ok(compress_chunk(data, &self.cparams, &self.registry, index as u64)?.into())
+    /// Compresses `data` (at most `chunksize` bytes) as chunk number
+    /// `index`; returns it with its checksum.
+    fn make_chunk(&self, data: &[u8], index: usize) -> Result<Made> {
+        let chunk = compress_chunk(data, &self.cparams, &self.registry, index as u64)?;
+        Ok((chunk.into(), checksum_of(&self.cparams, data)))
     }
 
     /// Compresses consecutive pieces of `data` as chunks `first..`, in
     /// parallel when `nthreads` > 1.
-    fn make_chunks(&self, data: &[u8], first: usize) -> Result<Vec<Arc<[u8]>>> {
+    fn make_chunks(&self, data: &[u8], first: usize) -> Result<Vec<Made>> {
         let pieces: Vec<&[u8]> = data.chunks(self.chunksize).collect();
         let n = self.cparams.nthreads;
         parallel::run(n, || {
@@ -250,14 +272,16 @@ impl SChunk {
             None => None,
         };
         let new = self.make_chunks(rest, self.chunks.len())?;
-        if let Some((i, chunk, len)) = head {
+        if let Some((i, (chunk, sum), len)) = head {
             self.chunks[i] = chunk;
             self.sizes[i] = len;
+            self.sums[i] = sum;
         }
-        for (k, c) in new.into_iter().enumerate() {
+        for (k, (c, sum)) in new.into_iter().enumerate() {
             self.sizes
                 .push(rest.len().min((k + 1) * self.chunksize) - k * self.chunksize);
             self.chunks.push(c);
+            self.sums.push(sum);
         }
         Ok(self.chunks.len())
     }
@@ -268,7 +292,7 @@ impl SChunk {
         self.insert_chunk(self.chunks.len(), chunk)
     }
 
-    /// Inserts a chunk made elsewhere before chunk `i`.
+    /// Inserts a chunk made elsewhere before chunk `i` (it has no checksum).
     pub fn insert_chunk(&mut self, i: usize, chunk: Vec<u8>) -> Result<usize> {
         if i > self.chunks.len() {
             return Err(self.out_of_range(i));
@@ -279,10 +303,11 @@ impl SChunk {
         self.check_sizes(&sizes)?;
         self.sizes = sizes;
         self.chunks.insert(i, chunk.into());
+        self.sums.insert(i, None);
         Ok(self.chunks.len())
     }
 
-    /// Replaces chunk `i` with a chunk made elsewhere.
+    /// Replaces chunk `i` with a chunk made elsewhere (it has no checksum).
     pub fn update_chunk(&mut self, i: usize, chunk: Vec<u8>) -> Result<()> {
         if i >= self.chunks.len() {
             return Err(self.out_of_range(i));
@@ -293,6 +318,7 @@ impl SChunk {
         self.check_sizes(&sizes)?;
         self.sizes = sizes;
         self.chunks[i] = chunk.into();
+        self.sums[i] = None;
         Ok(())
     }
 
@@ -306,6 +332,7 @@ impl SChunk {
         self.check_sizes(&sizes)?;
         self.sizes = sizes;
         self.chunks.remove(i);
+        self.sums.remove(i);
         Ok(self.chunks.len())
     }
 
@@ -409,8 +436,9 @@ impl SChunk {
             updates.push((i, self.make_chunk(&buf, i)?));
         }
         let mut staged = self.clone();
-        for (i, c) in updates {
+        for (i, (c, sum)) in updates {
             staged.chunks[i] = c;
+            staged.sums[i] = sum;
         }
         staged.append(tail)?;
         *self = staged;

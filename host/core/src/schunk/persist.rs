@@ -33,8 +33,8 @@ impl SChunk {
             Vec::new(),
             self.registry.clone(),
         )?;
-        for c in &self.chunks {
-            w.append_chunk_unchecked(c)?;
+        for (c, sum) in self.chunks.iter().zip(&self.sums) {
+            w.append_chunk_unchecked(c, *sum)?;
         }
         w.finish()
     }
@@ -48,9 +48,11 @@ impl SChunk {
         let n = f.nchunks();
         let mut chunks = Vec::with_capacity(n);
         let mut sizes = Vec::with_capacity(n);
+        let mut sums = Vec::with_capacity(n);
         for i in 0..n {
             chunks.push(Arc::from(f.chunk(i)?));
             sizes.push(f.chunk_nbytes(i)?);
+            sums.push(f.checksum(i));
         }
         let chunksize = usize::try_from(f.header().chunksize)
             .ok()
@@ -65,6 +67,7 @@ impl SChunk {
         let mut sc = SChunk::new(chunksize, cparams, DParams::default(), f.registry().clone())?;
         sc.chunks = chunks;
         sc.sizes = sizes;
+        sc.sums = sums;
         Ok(sc)
     }
 }

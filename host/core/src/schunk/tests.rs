@@ -7,7 +7,7 @@ use sandpress_format::ids;
 
 use super::SChunk;
 use crate::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
-use crate::{CParams, DParams, Error, Registry};
+use crate::{CParams, DParams, Error, FilterChain, Registry};
 
 fn ints(range: std::ops::Range<u32>) -> Vec<u8> {
     range.flat_map(|i| i.to_le_bytes()).collect()
@@ -147,7 +147,7 @@ fn codec_can_change_between_appends() {
     let cp = CParams {
         codec: 170,
         typesize: 4,
-        filters: [0; 6],
+        filters: FilterChain::new(),
         ..CParams::default()
     };
     sc.set_cparams(cp).unwrap();
@@ -166,7 +166,7 @@ fn failed_operations_leave_the_schunk_as_it_was() {
     let cp = CParams {
         codec: 170,
         typesize: 4,
-        filters: [0; 6],
+        filters: FilterChain::new(),
         ..CParams::default()
     };
     sc.set_cparams(cp).unwrap();

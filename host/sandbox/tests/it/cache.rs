@@ -9,7 +9,7 @@ use sandpress_sandbox::Sandbox;
 use crate::common::{block, guest, info, limits};
 
 /// A fresh, empty directory under the system's temp dir.
-fn temp_dir() -> PathBuf {
+pub fn temp_dir() -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "sandpress-sandbox-test-{}-{}",
@@ -28,7 +28,7 @@ fn cached_sandbox(dir: &Path) -> Sandbox {
         .expect("sandbox")
 }
 
-fn entries(dir: &Path) -> Vec<PathBuf> {
+pub fn entries(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .map(|d| d.map(|e| e.expect("entry").path()).collect())
         .unwrap_or_default()

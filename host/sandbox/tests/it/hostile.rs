@@ -163,3 +163,30 @@ fn the_answer_is_read_before_post_return_can_poison_it() {
         assert_eq!(out, input);
     }
 }
+
+#[test]
+fn a_trap_in_the_start_function_is_one_line_naming_the_trap() {
+    let codec = codec(&sandbox(), "start_trap_codec.wat");
+    for _ in 0..2 {
+        match encode_error(&codec, 1) {
+            PluginError::Stopped(Stopped::Instantiate { message }) => {
+                assert!(message.contains("unreachable"), "{message}");
+                assert!(!message.contains('\n'), "{message}");
+                assert!(!message.contains("backtrace"), "{message}");
+            }
+            other => panic!("expected an instantiation failure, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_err_message_with_newlines_and_escapes_is_one_escaped_line() {
+    let codec = codec(&sandbox(), "err_codec.wat");
+    assert_eq!(
+        encode_error(&codec, 0xFC),
+        PluginError::Refused {
+            message: r"bad\n\u{1b}[31mred\u{1b}[0m\r\nsandpress: fake line".to_owned()
+        }
+    );
+    assert_encode_works(&codec);
+}

@@ -23,9 +23,9 @@ use crate::error::ToolError;
 use crate::project::Project;
 
 /// The SDK's header, vendored into every new project as `sdk/sandpress.h`.
-pub const SDK_HEADER: &str = include_str!("../../../../guest-examples/c/sdk/sandpress.h");
+pub const SDK_HEADER: &str = include_str!(concat!(env!("OUT_DIR"), "/sdk/c/sandpress.h"));
 /// The SDK's glue, vendored into every new project as `sdk/sandpress.c`.
-pub const SDK_GLUE: &str = include_str!("../../../../guest-examples/c/sdk/sandpress.c");
+pub const SDK_GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/sdk/c/sandpress.c"));
 
 /// The compiler looked for when `$SANDPRESS_CLANG` is not set.
 pub const CLANG: &str = "clang-19";

@@ -15,7 +15,7 @@ pub const TARGET: &str = "wasm32-unknown-unknown";
 
 /// Where the SDK crate is (this repository's copy).
 pub fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-examples/rust/sdk")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk/rust")
 }
 
 /// The files of a new Rust project.
@@ -60,7 +60,7 @@ panic = "abort"
     ]
 }
 
-const LOCK: &str = include_str!("../../../../guest-examples/rust/Cargo.lock");
+const LOCK: &str = include_str!(concat!(env!("OUT_DIR"), "/sdk/rust/Cargo.lock"));
 
 const CODEC: &str = r#"//! NAME: a sandpress codec. `encode` stores a block of one repeated item
 //! as that item; `decode` repeats it back. Other blocks are stored raw.

@@ -1,0 +1,251 @@
+//! `sandpress bench`: compression and decompression speed of the built-in
+//! codecs, the tutorial's plugins as WebAssembly components, and the same
+//! plugin algorithms compiled natively, at 1 and 2 threads, measured side by
+//! side in one run.
+
+mod data;
+mod report;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use sandpress_core::{CParams, DParams, SChunk};
+use sandpress_sandbox::{InstanceReuse, Limits, Sandbox};
+
+use data::{Dataset, Pipeline, datasets, pipelines};
+
+/// Options of `sandpress bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Megabytes of int32 data per dataset.
+    #[arg(long, default_value_t = 64)]
+    pub size_mb: usize,
+    /// Thread counts to measure.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    pub threads: Vec<usize>,
+    /// Repetitions per measurement (the fastest is reported).
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Chunk size in bytes.
+    #[arg(long, default_value_t = 8 << 20)]
+    pub chunksize: usize,
+    /// How long a worker keeps its instance of a plugin: a fresh one per
+    /// call, per chunk (the default), or always the same. Several, comma
+    /// separated (`always,per-chunk,per-call`), measure the pipelines with
+    /// a plugin once per setting and print what each costs against the
+    /// first (ratios, same run).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "per-chunk")]
+    pub instance_reuse: Vec<Reuse>,
+    /// Also measure every pipeline with a plugin without verify on write,
+    /// and without checksums, and print what each costs (ratios, same run).
+    #[arg(long)]
+    pub integrity: bool,
+}
+
+/// [`InstanceReuse`] on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Reuse {
+    /// A fresh instance for every call.
+    PerCall,
+    /// A fresh instance for every chunk.
+    PerChunk,
+    /// The same instance for every call.
+    Always,
+}
+
+impl Reuse {
+    /// The name given on the command line.
+    fn name(self) -> &'static str {
+        match self {
+            Reuse::PerCall => "per-call",
+            Reuse::PerChunk => "per-chunk",
+            Reuse::Always => "always",
+        }
+    }
+
+    /// What a pipeline's label gets when measured with this setting after
+    /// the first.
+    fn suffix(self) -> String {
+        format!(" [{}]", self.name())
+    }
+}
+
+impl From<Reuse> for InstanceReuse {
+    fn from(reuse: Reuse) -> Self {
+        match reuse {
+            Reuse::PerCall => InstanceReuse::PerCall,
+            Reuse::PerChunk => InstanceReuse::PerChunk,
+            Reuse::Always => InstanceReuse::Always,
+        }
+    }
+}
+
+/// Which integrity checks a measurement runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// Verify on write and checksums, as by default.
+    All,
+    /// Checksums, no verify on write.
+    NoVerify,
+    /// Verify on write, no checksums written or checked.
+    NoChecksums,
+}
+
+impl Checks {
+    fn suffix(self) -> &'static str {
+        match self {
+            Checks::All => "",
+            Checks::NoVerify => " -verify",
+            Checks::NoChecksums => " -checksums",
+        }
+    }
+}
+
+/// One measured row.
+struct Row {
+    dataset: &'static str,
+    pipeline: String,
+    threads: usize,
+    compress: f64,
+    decompress: f64,
+    cratio: f64,
+}
+
+fn best<T>(repeat: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Duration, T)> {
+    let mut fastest = Duration::MAX;
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let r = f()?;
+        fastest = fastest.min(t.elapsed());
+        last = Some(r);
+    }
+    Ok((fastest, last.context("no repetition ran")?))
+}
+
+fn measure(
+    opts: &Options,
+    data: &Dataset,
+    p: &Pipeline,
+    threads: usize,
+    checks: Checks,
+    label: &str,
+) -> Result<Row> {
+    let cp = CParams {
+        codec: p.codec,
+        clevel: 1,
+        typesize: 4,
+        nthreads: threads,
+        filters: p.filters,
+        verify: checks != Checks::NoVerify,
+        checksums: checks != Checks::NoChecksums,
+        ..CParams::default()
+    };
+    let dp = DParams {
+        nthreads: threads,
+        check: checks != Checks::NoChecksums,
+        ..DParams::default()
+    };
+    let (ctime, schunk) = best(opts.repeat, || {
+        let mut s = SChunk::new(opts.chunksize, cp.clone(), dp.clone(), p.registry.clone())?;
+        s.append(&data.bytes)?;
+        Ok(s)
+    })?;
+    let mut out = vec![0u8; data.bytes.len()];
+    let (dtime, ()) = best(opts.repeat, || {
+        Ok(schunk.get_slice(0..schunk.nitems(), &mut out)?)
+    })?;
+    anyhow::ensure!(
+        out == data.bytes,
+        "{} on {} did not round-trip",
+        p.name,
+        data.name
+    );
+    let mb = data.bytes.len() as f64 / 1e6;
+    Ok(Row {
+        dataset: data.name,
+        pipeline: format!("{}{}{label}", p.name, checks.suffix()),
+        threads,
+        compress: mb / ctime.as_secs_f64(),
+        decompress: mb / dtime.as_secs_f64(),
+        cratio: schunk.cratio(),
+    })
+}
+
+fn find<'r>(rows: &'r [Row], dataset: &str, pipeline: &str, threads: usize) -> Option<&'r Row> {
+    rows.iter()
+        .find(|r| r.dataset == dataset && r.pipeline == pipeline && r.threads == threads)
+}
+
+/// Runs the benchmark and prints a table and the ratios that matter.
+pub fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
+    let modes = if opts.instance_reuse.is_empty() {
+        vec![Reuse::PerChunk]
+    } else {
+        opts.instance_reuse.clone()
+    };
+    let sets = datasets(opts.size_mb << 20);
+    // One sandbox, and so one set of plugin instances, per reuse setting.
+    let mut pipes = Vec::new();
+    for &mode in &modes {
+        let limits = Limits::default().instance_reuse(mode.into());
+        let sandbox = Sandbox::builder()
+            .limits(limits)
+            .build()
+            .context("starting the sandbox")?;
+        pipes.push(pipelines(&sandbox)?);
+    }
+    writeln!(
+        out,
+        "sandpress bench: {} MB of int32 per dataset, chunks of {} bytes, clevel 1, best of {}, instance reuse {}",
+        opts.size_mb,
+        opts.chunksize,
+        opts.repeat,
+        modes
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(" then ")
+    )?;
+    writeln!(
+        out,
+        "{:<15} {:<45} {:>3} {:>11} {:>11} {:>10}",
+        "dataset", "pipeline", "thr", "comp MB/s", "decomp MB/s", "cratio"
+    )?;
+    let mut rows = Vec::new();
+    for data in &sets {
+        for (k, (&mode, mode_pipes)) in modes.iter().zip(&pipes).enumerate() {
+            for p in mode_pipes {
+                let wasm = p.name.contains("(wasm)");
+                if k > 0 && !wasm {
+                    continue;
+                }
+                let label = if k > 0 { mode.suffix() } else { String::new() };
+                let variants: &[Checks] = if opts.integrity && wasm && k == 0 {
+                    &[Checks::All, Checks::NoVerify, Checks::NoChecksums]
+                } else {
+                    &[Checks::All]
+                };
+                for &t in &opts.threads {
+                    for &checks in variants {
+                        let r = measure(opts, data, p, t, checks, &label)?;
+                        writeln!(
+                            out,
+                            "{:<15} {:<45} {:>3} {:>11.0} {:>11.0} {:>10.2}",
+                            r.dataset, r.pipeline, r.threads, r.compress, r.decompress, r.cratio
+                        )?;
+                        out.flush()?;
+                        rows.push(r);
+                    }
+                }
+            }
+        }
+    }
+    report::summary(out, &rows, &opts.threads)?;
+    if opts.integrity {
+        report::integrity_summary(out, &rows, &pipes[0])?;
+    }
+    report::reuse_summary(out, &rows, &pipes[0], &modes)?;
+    Ok(())
+}

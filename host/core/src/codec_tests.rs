@@ -1,0 +1,394 @@
+//! Interop vectors written by python-blosc2 (see `tests-data/codecs/`), zlib
+//! round trips, hostile BloscLZ streams, and the BloscLZ encoder.
+
+use proptest::prelude::*;
+use sandpress_format::{BlockData, ChunkView, Stream, ids};
+
+use crate::codecs::{blosclz, compress, decompress};
+use crate::pipeline::{compress_chunk, decompress_chunk};
+use crate::{CParams, DParams, FilterChain, Registry, SplitMode};
+
+const BLOSCLZ_VECTORS: &[u8] = include_bytes!("../tests-data/codecs/blosclz.bin");
+const ZLIB_VECTORS: &[u8] = include_bytes!("../tests-data/codecs/zlib.bin");
+
+/// One record of a vector file: a chunk and what it must decode to.
+struct Vector<'a> {
+    name: String,
+    nbytes: usize,
+    crc: u32,
+    chunk: &'a [u8],
+}
+
+/// Parses the records `gen_vectors.py` writes (its docstring has the layout).
+fn vectors(mut b: &[u8]) -> Vec<Vector<'_>> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> &'a [u8] {
+        let (head, tail) = b.split_at(n);
+        *b = tail;
+        head
+    }
+    fn u32le(b: &mut &[u8]) -> u32 {
+        u32::from_le_bytes(take(b, 4).try_into().unwrap())
+    }
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let n = usize::from(u16::from_le_bytes(take(&mut b, 2).try_into().unwrap()));
+        let name = String::from_utf8(take(&mut b, n).to_vec()).unwrap();
+        let nbytes = u32le(&mut b) as usize;
+        let crc = u32le(&mut b);
+        let len = u32le(&mut b) as usize;
+        let chunk = take(&mut b, len);
+        out.push(Vector {
+            name,
+            nbytes,
+            crc,
+            chunk,
+        });
+    }
+    out
+}
+
+/// CRC-32 (IEEE), as Python's `zlib.crc32`.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+/// Decodes every chunk of a vector file through the pipeline and checks it;
+/// returns the number of chunks and the failures.
+fn check_vectors(file: &[u8], codec: u8) -> (usize, Vec<String>) {
+    let vs = vectors(file);
+    let mut failures = Vec::new();
+    for v in &vs {
+        let mut out = vec![0xA5; v.nbytes];
+        let ok = ChunkView::parse(v.chunk)
+            .map_err(|e| e.to_string())
+            .and_then(|view| match view.header().codec() {
+                c if c == codec || view.header().nbytes == 0 => Ok(()),
+                c => Err(format!("codec {c}")),
+            })
+            .and_then(|()| {
+                decompress_chunk(v.chunk, &DParams::default(), &Registry::new(), 0, &mut out)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|()| match crc32(&out) == v.crc {
+                true => Ok(()),
+                false => Err("wrong data".into()),
+            });
+        if let Err(e) = ok {
+            failures.push(format!("{}: {e}", v.name));
+        }
+    }
+    (vs.len(), failures)
+}
+
+/// Every codec stream of the chunks of a vector file.
+fn streams(file: &[u8]) -> Vec<(String, Vec<u8>, usize)> {
+    let mut out = Vec::new();
+    for v in vectors(file) {
+        let view = ChunkView::parse(v.chunk).unwrap();
+        for j in 0..view.header().nblocks() {
+            if let Ok(BlockData::Streams(it)) = view.block(j) {
+                let len = it.stream_len();
+                for s in it {
+                    if let Ok(Stream::Compressed(bytes)) = s {
+                        out.push((v.name.clone(), bytes.to_vec(), len));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn blosclz_vectors_from_python_blosc2_decode() {
+    assert_eq!(check_vectors(BLOSCLZ_VECTORS, ids::BLOSCLZ), (67, vec![]));
+}
+
+#[test]
+fn zlib_vectors_from_python_blosc2_decode() {
+    assert_eq!(check_vectors(ZLIB_VECTORS, ids::ZLIB), (3, vec![]));
+}
+
+/// A larger set, from `gen_vectors.py --full DIR`:
+/// `SANDPRESS_VECTORS=DIR cargo test -p sandpress-core --lib codecs -- --ignored`.
+#[test]
+#[ignore = "needs SANDPRESS_VECTORS, a folder written by gen_vectors.py --full"]
+fn blosclz_full_vectors_decode() {
+    let dir = std::env::var("SANDPRESS_VECTORS").expect("SANDPRESS_VECTORS");
+    let file = std::fs::read(format!("{dir}/blosclz_full.bin")).unwrap();
+    let (n, failures) = check_vectors(&file, ids::BLOSCLZ);
+    println!("{n} chunks, {} failures", failures.len());
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// What kinds of instructions a BloscLZ stream holds (a scan of the format,
+/// independent of the decoder).
+#[derive(Default, Debug)]
+struct Kinds {
+    literals: usize,
+    near: usize,
+    far: usize,
+    overlapping: usize,
+    len_over_255: usize,
+    run_over_65535: usize,
+    /// Whether the last instruction is a literal run.
+    ends_on_literals: bool,
+}
+
+fn scan(s: &[u8], kinds: &mut Kinds) {
+    let mut i = 1;
+    let mut ctrl = s[0] & 31;
+    loop {
+        kinds.ends_on_literals = ctrl < 32;
+        if ctrl < 32 {
+            kinds.literals += 1;
+            i += usize::from(ctrl) + 1;
+        } else {
+            let mut len = usize::from(ctrl >> 5) + 2;
+            if ctrl >> 5 == 7 {
+                while s[i] == 255 {
+                    len += 255;
+                    i += 1;
+                }
+                len += usize::from(s[i]);
+                i += 1;
+            }
+            let high = usize::from(ctrl & 31);
+            let dist = if high == 31 && s[i] == 255 {
+                i += 3;
+                8192 + (usize::from(s[i - 2]) << 8 | usize::from(s[i - 1]))
+            } else {
+                i += 1;
+                high * 256 + usize::from(s[i - 1]) + 1
+            };
+            if dist > 8191 {
+                kinds.far += 1;
+            } else {
+                kinds.near += 1;
+            }
+            kinds.overlapping += usize::from(dist > 1 && dist < len);
+            kinds.len_over_255 += usize::from(len > 255 && dist > 1);
+            kinds.run_over_65535 += usize::from(len > 65535 && dist == 1);
+        }
+        match s.get(i) {
+            Some(&c) => ctrl = c,
+            None => break,
+        }
+        i += 1;
+    }
+}
+
+#[test]
+fn blosclz_vectors_cover_every_instruction_kind() {
+    let mut k = Kinds::default();
+    for (_, s, _) in streams(BLOSCLZ_VECTORS) {
+        scan(&s, &mut k);
+    }
+    assert!(
+        k.literals > 0
+            && k.near > 0
+            && k.far > 0
+            && k.overlapping > 0
+            && k.len_over_255 > 0
+            && k.run_over_65535 > 0,
+        "{k:?}"
+    );
+}
+
+/// Mutations of a valid stream: flipped, inserted and removed bytes, and a cut.
+fn mutate(s: &[u8], edits: &[(usize, u8, u8)], cut: usize) -> Vec<u8> {
+    let mut s = s.to_vec();
+    for &(at, kind, byte) in edits {
+        if s.is_empty() {
+            break;
+        }
+        let at = at % s.len();
+        match kind % 4 {
+            0 => s[at] ^= byte | 1,
+            1 => s[at] = byte,
+            2 => s.insert(at, byte),
+            _ => {
+                s.remove(at);
+            }
+        }
+    }
+    s.truncate(cut.min(s.len()));
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn blosclz_mutated_streams_never_panic(
+        pick in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..6),
+        cut in any::<usize>(),
+        slack in -64isize..64,
+    ) {
+        let all = streams(BLOSCLZ_VECTORS);
+        let (_, s, len) = pick.get(&all);
+        let m = mutate(s, &edits, cut);
+        let mut out = vec![0u8; len.saturating_add_signed(slack)];
+        if let Ok(n) = blosclz::decompress(&m, &mut out) {
+            prop_assert!(n <= out.len());
+        }
+        let _ = decompress(ids::BLOSCLZ, &m, &mut out);
+    }
+
+    #[test]
+    fn blosclz_random_bytes_never_panic(
+        s in prop::collection::vec(any::<u8>(), 0..600),
+        len in 0usize..4000,
+    ) {
+        let mut out = vec![0u8; len];
+        if let Ok(n) = blosclz::decompress(&s, &mut out) {
+            prop_assert!(n <= len);
+        }
+    }
+
+    #[test]
+    fn zlib_round_trips(
+        data in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..3000),
+            prop::collection::vec(0u8..4, 0..30000),
+        ],
+        clevel in 0u8..=9,
+    ) {
+        let mut c = Vec::new();
+        if compress(ids::ZLIB, clevel, &data, &mut c).unwrap() {
+            prop_assert!(c.len() < data.len());
+            let mut out = vec![0u8; data.len()];
+            decompress(ids::ZLIB, &c, &mut out).unwrap();
+            prop_assert_eq!(&out, &data);
+            // Too small an output, or a cut stream, is an error.
+            if !data.is_empty() {
+                prop_assert!(decompress(ids::ZLIB, &c, &mut out[1..]).is_err());
+            }
+            let mut out = vec![0u8; data.len()];
+            prop_assert!(decompress(ids::ZLIB, &c[..c.len() - 1], &mut out).is_err());
+        } else {
+            prop_assert!(clevel == 0 || data.len() < 64 || data.iter().any(|&b| b > 3));
+        }
+    }
+
+    #[test]
+    fn zlib_chunks_round_trip(
+        filters in prop_oneof![Just(FilterChain::new()), Just(FilterChain::shuffle()), Just(FilterChain::of(&[(ids::BITSHUFFLE, 0)]).unwrap())],
+        len in 0usize..20000,
+        typesize in 1u8..=8,
+        clevel in 0u8..=9,
+        split in prop_oneof![Just(SplitMode::Always), Just(SplitMode::Never)],
+        seed in any::<u64>(),
+    ) {
+        let data: Vec<u8> = (0..len as u64)
+            .map(|i| ((i.wrapping_mul(seed | 1) >> 7) % 13) as u8)
+            .collect();
+        let cp = CParams { codec: ids::ZLIB, clevel, typesize, filters, splitmode: split, ..CParams::default() };
+        let chunk = compress_chunk(&data, &cp, &Registry::new(), 0).unwrap();
+        let mut out = vec![0u8; len];
+        decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap();
+        prop_assert_eq!(out, data);
+    }
+}
+
+#[test]
+fn zlib_streams_have_the_zlib_header_and_level() {
+    let data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    let mut c = Vec::new();
+    assert!(compress(ids::ZLIB, 9, &data, &mut c).unwrap());
+    // CMF 0x78 (deflate, 32 KiB window); FLEVEL 3 (maximum) in FLG.
+    assert_eq!(c[0], 0x78);
+    assert_eq!(c[1] >> 6, 3);
+    assert_eq!((u16::from(c[0]) << 8 | u16::from(c[1])) % 31, 0);
+}
+
+/// Test data for the BloscLZ encoder: `kind` picks random bytes, a small
+/// alphabet, runs, or random segments repeated up to 80,000 bytes later.
+fn encoder_data(kind: u8, len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let r = next();
+        match kind % 4 {
+            0 => out.push(r as u8),
+            1 => out.push((r % 3) as u8),
+            2 => out.extend(std::iter::repeat_n(r as u8, (r >> 8) as usize % 300)),
+            _ => {
+                let back = 1 + (r >> 8) as usize % 80_000;
+                let n = 1 + (r >> 32) as usize % 200;
+                if back <= out.len() && r % 4 != 0 {
+                    let from = out.len() - back;
+                    for i in 0..n {
+                        out.push(out[from + i]);
+                    }
+                } else {
+                    out.extend((0..n).map(|i| (r >> (i % 8 * 8)) as u8 ^ i as u8));
+                }
+            }
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn blosclz_encoder_round_trips(
+        kind in 0u8..4,
+        len in prop_oneof![0usize..100, 100usize..5000, 60_000usize..200_000],
+        clevel in 1u8..=9,
+        seed in any::<u64>(),
+    ) {
+        let data = encoder_data(kind, len, seed);
+        let mut s = Vec::new();
+        if blosclz::compress(clevel, &data, &mut s, usize::MAX) {
+            let mut out = vec![0u8; data.len()];
+            prop_assert_eq!(blosclz::decompress(&s, &mut out), Ok(data.len()));
+            prop_assert!(out == data);
+            // C-Blosc2's decoder drops a match that ends the stream.
+            let mut k = Kinds::default();
+            scan(&s, &mut k);
+            prop_assert!(k.ends_on_literals);
+            prop_assert!(s[0] & 0x20 != 0, "C-Blosc2's marker");
+            // With room for one byte less, it gives up.
+            let maxout = s.len() - 1;
+            prop_assert!(!blosclz::compress(clevel, &data, &mut s, maxout));
+        } else {
+            prop_assert!(data.len() < 16);
+        }
+    }
+}
+
+#[test]
+fn blosclz_encoder_writes_far_and_long_matches() {
+    let data = encoder_data(3, 300_000, 7);
+    let mut s = Vec::new();
+    assert!(blosclz::compress(9, &data, &mut s, data.len() - 1));
+    let mut k = Kinds::default();
+    scan(&s, &mut k);
+    assert!(k.far > 0 && k.near > 0 && k.overlapping > 0, "{k:?}");
+    let runs = [vec![1u8; 10], vec![7; 100_000], vec![2; 10]].concat();
+    assert!(blosclz::compress(1, &runs, &mut s, runs.len() - 1));
+    let mut k = Kinds::default();
+    scan(&s, &mut k);
+    assert!(k.run_over_65535 > 0, "{k:?}");
+    let mut out = vec![0; runs.len()];
+    assert_eq!(blosclz::decompress(&s, &mut out), Ok(runs.len()));
+    assert_eq!(out, runs);
+}

@@ -1,0 +1,142 @@
+//! The contract's worlds as typed bindings, generated from `wit/plugin.wit`
+//! by wasmtime's `bindgen!`: one module per plugin kind, sharing the
+//! `types` interface (and so one `BlockInfo`) of the codec world.
+//!
+//! Calls go through the generated `call_*` functions, by name and with the
+//! contract's types, so a change to the contract shows up here as a
+//! compile error. [`World`] lets the instance code handle the four worlds
+//! alike.
+
+#![allow(missing_docs, clippy::all)]
+
+use wasmtime::Store;
+use wasmtime::component::InstancePre;
+
+use crate::store::StoreState;
+
+/// The world `codec-plugin`.
+pub(crate) mod codec {
+    wasmtime::component::bindgen!({
+        path: "../../wit/plugin.wit",
+        world: "codec-plugin",
+    });
+}
+
+/// The world `filter-plugin`.
+pub(crate) mod filter {
+    wasmtime::component::bindgen!({
+        path: "../../wit/plugin.wit",
+        world: "filter-plugin",
+        with: { "sandpress:plugin/types": super::codec::sandpress::plugin::types },
+    });
+}
+
+/// The world `prefilter-plugin`.
+pub(crate) mod prefilter {
+    wasmtime::component::bindgen!({
+        path: "../../wit/plugin.wit",
+        world: "prefilter-plugin",
+        with: { "sandpress:plugin/types": super::codec::sandpress::plugin::types },
+    });
+}
+
+/// The world `postfilter-plugin`.
+pub(crate) mod postfilter {
+    wasmtime::component::bindgen!({
+        path: "../../wit/plugin.wit",
+        world: "postfilter-plugin",
+        with: { "sandpress:plugin/types": super::codec::sandpress::plugin::types },
+    });
+}
+
+/// `block-info` as the bindings lower it.
+pub(crate) use codec::sandpress::plugin::types::BlockInfo as WitBlockInfo;
+
+impl From<&sandpress_contract::BlockInfo> for WitBlockInfo {
+    fn from(info: &sandpress_contract::BlockInfo) -> Self {
+        WitBlockInfo {
+            typesize: info.typesize,
+            blocksize: info.blocksize,
+            chunk_index: info.chunk_index,
+            block_index: info.block_index,
+            offset: info.offset,
+        }
+    }
+}
+
+/// Why a checked component did not become a live instance.
+pub(crate) enum InstantiateError {
+    /// Instantiation failed: a trap in the start function, a limit, an
+    /// exhausted pool.
+    Instantiate(wasmtime::Error),
+    /// The instance's exports failed the type check of the contract.
+    Exports(wasmtime::Error),
+}
+
+/// A world's `InstancePre` with the indices of its exports, checked
+/// against the world once, when the component was loaded.
+pub(crate) struct Prepared<I> {
+    pre: InstancePre<StoreState>,
+    indices: I,
+}
+
+/// One world of the contract: how to check a component against it and how
+/// to instantiate it.
+pub(crate) trait World: 'static {
+    /// The checked `InstancePre` with its export indices.
+    type Pre: Send + Sync + 'static;
+    /// A live instance's exports (`CodecPlugin`, ...).
+    type Instance: 'static;
+
+    /// Checks the component's exports against the world.
+    fn pre(pre: InstancePre<StoreState>) -> wasmtime::Result<Self::Pre>;
+
+    /// Instantiates in `store`, then loads (and type-checks) the exports.
+    fn instantiate(
+        pre: &Self::Pre,
+        store: &mut Store<StoreState>,
+    ) -> Result<Self::Instance, InstantiateError>;
+}
+
+macro_rules! world {
+    ($marker:ident, $module:ident :: $instance:ident, $indices:ident) => {
+        #[doc = concat!("The world of [`", stringify!($module), "`].")]
+        pub(crate) struct $marker;
+
+        impl World for $marker {
+            type Pre = Prepared<$module::$indices>;
+            type Instance = $module::$instance;
+
+            fn pre(pre: InstancePre<StoreState>) -> wasmtime::Result<Self::Pre> {
+                let indices = $module::$indices::new(&pre)?;
+                Ok(Prepared { pre, indices })
+            }
+
+            fn instantiate(
+                pre: &Self::Pre,
+                store: &mut Store<StoreState>,
+            ) -> Result<Self::Instance, InstantiateError> {
+                let instance = pre
+                    .pre
+                    .instantiate(&mut *store)
+                    .map_err(InstantiateError::Instantiate)?;
+                pre.indices
+                    .load(&mut *store, &instance)
+                    .map_err(InstantiateError::Exports)
+            }
+        }
+    };
+}
+
+world!(CodecWorld, codec::CodecPlugin, CodecPluginIndices);
+world!(FilterWorld, filter::FilterPlugin, FilterPluginIndices);
+world!(
+    PrefilterWorld,
+    prefilter::PrefilterPlugin,
+    PrefilterPluginIndices
+);
+world!(
+    PostfilterWorld,
+    postfilter::PostfilterPlugin,
+    PostfilterPluginIndices
+);
