@@ -10,3 +10,4 @@ mod integrity;
 mod interop;
 mod registration;
 mod sandbox_cli;
+mod service;

@@ -36,6 +36,11 @@ pub enum Command {
     /// Write, build and check plugins in Rust, C or AssemblyScript.
     #[command(subcommand)]
     Plugin(crate::plugin_cmd::PluginCommand),
+    /// Run the multi-tenant compression service (HTTP API under /v1).
+    Serve(crate::service_cmd::ServeArgs),
+    /// Add, list, remove tenants of the service, or rotate their tokens.
+    #[command(subcommand)]
+    Tenant(crate::service_cmd::TenantCommand),
     /// Write the example plugin components (built from examples/) to a directory.
     ExamplePlugins {
         /// Directory to write NAME.wasm files into (created if missing).
@@ -87,6 +92,8 @@ pub fn run(
         Command::Info(a) => none(crate::files::info::run(&a, out)),
         Command::ExamplePlugins { dir } => none(crate::files::examples::write(&dir, out)),
         Command::Plugin(cmd) => none(crate::plugin_cmd::run(&cmd, out)),
+        Command::Serve(a) => none(crate::service_cmd::serve(&a, err)),
+        Command::Tenant(cmd) => none(crate::service_cmd::tenant(&cmd, out)),
     };
     let _ = out.flush();
     match result {

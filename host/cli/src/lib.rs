@@ -8,3 +8,4 @@ pub mod error_line;
 pub mod files;
 pub mod limits;
 pub mod plugin_cmd;
+pub mod service_cmd;

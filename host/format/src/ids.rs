@@ -71,6 +71,26 @@ pub fn codec_name(codec: u8) -> &'static str {
     }
 }
 
+/// The id of a built-in codec named as in [`codec_name`] (any case).
+pub fn codec_id(name: &str) -> Option<u8> {
+    [BLOSCLZ, LZ4, LZ4HC, ZLIB, ZSTD]
+        .into_iter()
+        .find(|&id| codec_name(id).eq_ignore_ascii_case(name))
+}
+
+/// The id of a built-in filter named as in [`filter_name`] (any case;
+/// `trunc-prec` too).
+pub fn filter_id(name: &str) -> Option<u8> {
+    let name = if name.eq_ignore_ascii_case("trunc-prec") {
+        "trunc_prec"
+    } else {
+        name
+    };
+    [SHUFFLE, BITSHUFFLE, DELTA, TRUNC_PREC]
+        .into_iter()
+        .find(|&id| filter_name(id).eq_ignore_ascii_case(name))
+}
+
 /// A human name for a filter id, for messages.
 pub fn filter_name(filter: u8) -> &'static str {
     match filter {

@@ -80,13 +80,8 @@ pub fn codec(s: &str) -> Result<Spec> {
     if let Some(p) = parse_plugin(s)? {
         return Ok(p);
     }
-    let id = match s.to_ascii_lowercase().as_str() {
-        "blosclz" => ids::BLOSCLZ,
-        "lz4" => ids::LZ4,
-        "lz4hc" => ids::LZ4HC,
-        "zlib" => ids::ZLIB,
-        "zstd" => ids::ZSTD,
-        _ => bail!("unknown codec {s:?} (built-ins: zstd, lz4, zlib, blosclz; or ID=plugin.wasm)"),
+    let Some(id) = ids::codec_id(s) else {
+        bail!("unknown codec {s:?} (built-ins: zstd, lz4, zlib, blosclz; or ID=plugin.wasm)")
     };
     ensure!(
         codecs::can_compress(id),
@@ -104,14 +99,10 @@ pub fn filter(s: &str) -> Result<Spec> {
     let meta: u8 = meta
         .parse()
         .with_context(|| format!("filter meta {meta:?} is not 0..=255"))?;
-    let id = match name.to_ascii_lowercase().as_str() {
-        "shuffle" => ids::SHUFFLE,
-        "bitshuffle" => ids::BITSHUFFLE,
-        "delta" => ids::DELTA,
-        "trunc_prec" | "trunc-prec" => ids::TRUNC_PREC,
-        _ => bail!(
+    let Some(id) = ids::filter_id(name) else {
+        bail!(
             "unknown filter {name:?} (built-ins: shuffle, bitshuffle, delta, trunc_prec:BITS; or ID=plugin.wasm)"
-        ),
+        )
     };
     ensure!(
         id != ids::TRUNC_PREC || meta > 0,

@@ -1,0 +1,112 @@
+//! `sandpress serve` and `sandpress tenant`: the multi-tenant service and
+//! its tenants.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use sandpress_service::tenants::TenantsFile;
+use sandpress_service::{Config, ServeOptions};
+
+/// Options of `sandpress serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Data directory: tenants.toml, stored frames and plugins, compile cache.
+    #[arg(long, default_value = "./sp-data")]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Most worker threads doing pipeline work at once, over all tenants.
+    #[arg(long, default_value_t = 64)]
+    pub workers: usize,
+    /// Seconds an idle worker (and its plugin instances) is kept.
+    #[arg(long, default_value_t = 30)]
+    pub idle_seconds: u64,
+    /// Distinct tenant labels in /metrics; later tenants share "_other".
+    #[arg(long, default_value_t = 100)]
+    pub max_tenant_labels: usize,
+}
+
+/// `sandpress tenant …`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum TenantCommand {
+    /// Add a tenant and print its API token (shown once, stored as a hash).
+    Add(TenantArgs),
+    /// List the tenants and their limits.
+    List {
+        /// Data directory.
+        #[arg(long, default_value = "./sp-data")]
+        data: PathBuf,
+    },
+    /// Remove a tenant (its stored frames and plugins stay in storage).
+    Remove(TenantArgs),
+    /// Give a tenant a new token; the old one stops working.
+    RotateToken(TenantArgs),
+}
+
+/// A tenant and the data directory.
+#[derive(Args, Debug, Clone)]
+pub struct TenantArgs {
+    /// The tenant's name (a-z, 0-9, _ and -).
+    pub name: String,
+    /// Data directory.
+    #[arg(long, default_value = "./sp-data")]
+    pub data: PathBuf,
+}
+
+/// Runs `sandpress serve` until Ctrl-C or SIGTERM.
+pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
+    let config = Config {
+        max_tenant_labels: a.max_tenant_labels,
+        ..Config::new(&a.data)
+    };
+    let options = ServeOptions {
+        workers: a.workers,
+        idle_worker: std::time::Duration::from_secs(a.idle_seconds),
+        ..ServeOptions::new(a.listen)
+    };
+    sandpress_service::run(config, options, |addr| {
+        let _ = writeln!(
+            err,
+            "sandpress serve: listening on http://{addr} (data in {})",
+            a.data.display()
+        );
+        let _ = err.flush();
+    })
+}
+
+/// Runs `sandpress tenant …`.
+pub fn tenant(cmd: &TenantCommand, out: &mut dyn Write) -> Result<()> {
+    match cmd {
+        TenantCommand::Add(a) => {
+            let token = TenantsFile::load(&a.data)?.add(&a.name)?;
+            writeln!(out, "{token}")?;
+        }
+        TenantCommand::RotateToken(a) => {
+            let token = TenantsFile::load(&a.data)?.rotate(&a.name)?;
+            writeln!(out, "{token}")?;
+        }
+        TenantCommand::Remove(a) => TenantsFile::load(&a.data)?.remove(&a.name)?,
+        TenantCommand::List { data } => {
+            for c in TenantsFile::load(data)?.configs()? {
+                let l = c.limits;
+                writeln!(
+                    out,
+                    "{}  concurrency {}, body {} B, quota {} B, plugins {}, cpu {} ms/call, memory {} B/instance, {} B total",
+                    c.name,
+                    l.concurrency,
+                    l.max_body,
+                    l.storage_quota,
+                    l.max_plugins,
+                    l.cpu_ms_per_call,
+                    l.memory_per_instance,
+                    l.total_memory
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

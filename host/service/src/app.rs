@@ -1,0 +1,170 @@
+//! The running service's state: the tenants (re-read when `tenants.toml`
+//! changes, so `sandpress tenant add` needs no restart), storage and
+//! metrics.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::Mutex;
+
+use crate::metrics::Metrics;
+use crate::problem::Problem;
+use crate::storage::Storage;
+use crate::tenant::Tenant;
+use crate::tenants::{self, TenantsFile};
+
+/// How the service is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory: `tenants.toml`, `store/` (unless `storage` is
+    /// given) and `cache/` (compiled plugins).
+    pub data_dir: PathBuf,
+    /// Distinct tenant labels in metrics; tenants past it share one.
+    pub max_tenant_labels: usize,
+    /// Whether compiled plugins are cached on disk (shared by sha256
+    /// between tenants: code only, never an instance).
+    pub compile_cache: bool,
+}
+
+impl Config {
+    /// Defaults for the data directory `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            data_dir: data_dir.into(),
+            max_tenant_labels: 100,
+            compile_cache: true,
+        }
+    }
+}
+
+/// The tenants as last read from the file.
+#[derive(Default)]
+struct Tenants {
+    /// By token hash.
+    by_token: HashMap<String, Arc<Tenant>>,
+    /// When the file was last read, as its modification time.
+    read_at: Option<SystemTime>,
+}
+
+/// The service; cheap to clone (one shared state).
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    storage: Storage,
+    metrics: Metrics,
+    tenants: Mutex<Tenants>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("data_dir", &self.inner.config.data_dir)
+            .finish()
+    }
+}
+
+impl App {
+    /// Opens the service on `config.data_dir`, storing in `store/` there.
+    pub async fn open(config: Config) -> anyhow::Result<App> {
+        let storage = Storage::local(&config.data_dir.join("store"))?;
+        App::with_storage(config, storage).await
+    }
+
+    /// Opens the service with its objects in `storage`.
+    pub async fn with_storage(config: Config, storage: Storage) -> anyhow::Result<App> {
+        let app = App {
+            inner: Arc::new(Inner {
+                metrics: Metrics::new(config.max_tenant_labels),
+                config,
+                storage,
+                tenants: Mutex::new(Tenants::default()),
+            }),
+        };
+        app.refresh().await?;
+        Ok(app)
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    fn tenants_file(&self) -> PathBuf {
+        self.inner.config.data_dir.join(tenants::FILE_NAME)
+    }
+
+    /// The tenant whose token this is, after re-reading the tenants file
+    /// if it changed.
+    pub async fn tenant_for(&self, token: &str) -> Result<Arc<Tenant>, Problem> {
+        if let Err(e) = self.refresh().await {
+            eprintln!("sandpress serve: keeping the tenants as they were: {e:#}");
+        }
+        let hash = tenants::token_hash(token);
+        let tenants = self.inner.tenants.lock().await;
+        tenants
+            .by_token
+            .get(&hash)
+            .cloned()
+            .ok_or(Problem::Unauthorized)
+    }
+
+    /// Every tenant loaded.
+    pub async fn all_tenants(&self) -> Vec<Arc<Tenant>> {
+        let t = self.inner.tenants.lock().await;
+        t.by_token.values().cloned().collect()
+    }
+
+    /// Re-reads the tenants file if its modification time changed: new
+    /// tenants are opened, removed ones dropped (with their instances),
+    /// changed tokens and limits take effect. Tenants that did not change
+    /// keep their loaded plugins.
+    async fn refresh(&self) -> anyhow::Result<()> {
+        let path = self.tenants_file();
+        let modified = modified(&path);
+        let mut tenants = self.inner.tenants.lock().await;
+        if tenants.read_at.is_some() && tenants.read_at == modified {
+            return Ok(());
+        }
+        let configs = TenantsFile::load(&self.inner.config.data_dir)?.configs()?;
+        let mut by_name: HashMap<String, Arc<Tenant>> = tenants
+            .by_token
+            .drain()
+            .map(|(_, t)| (t.name().to_owned(), t))
+            .collect();
+        let mut fresh = HashMap::new();
+        for c in configs {
+            let tenant = match by_name.remove(&c.name) {
+                Some(t) if *t.limits() == c.limits => t,
+                _ => {
+                    let cache = self
+                        .inner
+                        .config
+                        .compile_cache
+                        .then(|| self.inner.config.data_dir.join("cache"));
+                    Tenant::open(
+                        c.name.clone(),
+                        c.limits,
+                        self.inner.storage.tenant(&c.name),
+                        cache,
+                    )
+                    .await
+                    .map_err(|p| anyhow::anyhow!("tenant {}: {p}", c.name))?
+                }
+            };
+            fresh.insert(c.token_sha256, tenant);
+        }
+        tenants.by_token = fresh;
+        tenants.read_at = modified.or(Some(SystemTime::UNIX_EPOCH));
+        Ok(())
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}

@@ -1,0 +1,210 @@
+//! The HTTP API: its routes, bearer-token authentication, and the layer
+//! that counts every answer in the metrics.
+
+mod frames;
+mod oneshot;
+mod ops;
+mod plugins;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use bytes::Bytes;
+use futures::stream::{self, StreamExt};
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::App;
+use crate::problem::{Problem, ProblemSlug};
+use crate::tenant::Tenant;
+
+/// The API's description, completed by the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sandpress",
+        description = "Blosc2 compression with tenants' own WebAssembly codecs and filters, sandboxed."
+    ),
+    components(schemas(crate::problem::ProblemBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route of the API, each with its OpenAPI operation.
+fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(plugins::put_plugin, plugins::delete_plugin))
+        .routes(routes!(plugins::list_plugins))
+        .routes(routes!(oneshot::compress))
+        .routes(routes!(oneshot::decompress))
+        .routes(routes!(
+            frames::put_frame,
+            frames::get_frame,
+            frames::delete_frame
+        ))
+        .routes(routes!(frames::frame_info))
+        .routes(routes!(frames::list_frames))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi_json))
+}
+
+/// The router of the whole API.
+pub fn router(app: App) -> Router {
+    api()
+        .route_layer(middleware::from_fn_with_state(app.clone(), track))
+        .fallback(|| async { Problem::NotFound("no such route".into()) })
+        .with_state(app)
+        .into()
+}
+
+/// The API's OpenAPI description, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+/// Where the authenticated tenant's name is left for [`track`].
+#[derive(Clone, Default)]
+struct TenantSlot(Arc<std::sync::Mutex<Option<String>>>);
+
+/// Counts the answer: route, method, status, tenant, time; and the cause
+/// of a plugin's failure.
+async fn track(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().to_string();
+    let slot = TenantSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let start = Instant::now();
+    let response = next.run(req).await;
+    let name = slot.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let m = app.metrics();
+    let tenant = name.map_or_else(|| "-".to_owned(), |n| m.tenant_label(&n));
+    m.request(
+        &route,
+        &method,
+        response.status().as_u16(),
+        &tenant,
+        start.elapsed(),
+    );
+    if let Some(cause) = response.extensions().get::<PluginCause>() {
+        m.plugin_failure(&tenant, cause.0);
+    } else if let Some(ProblemSlug("bad-plugin")) = response.extensions().get::<ProblemSlug>() {
+        m.plugin_failure(&tenant, "refused-at-upload");
+    }
+    response
+}
+
+/// Set on the answer to a request whose plugin failed.
+#[derive(Debug, Clone, Copy)]
+struct PluginCause(&'static str);
+
+/// A problem as an answer, with the plugin's failure cause for metrics.
+fn answer(p: Problem) -> Response {
+    let cause = match &p {
+        Problem::PluginFailed { cause, .. } => Some(*cause),
+        _ => None,
+    };
+    let mut r = axum::response::IntoResponse::into_response(p);
+    if let Some(c) = cause {
+        r.extensions_mut().insert(PluginCause(c));
+    }
+    r
+}
+
+/// An authenticated request: its tenant and the request slot it holds.
+pub struct Authed {
+    /// The tenant the token belongs to.
+    pub tenant: Arc<Tenant>,
+    /// Held until the answer is sent.
+    pub permit: OwnedSemaphorePermit,
+    /// The tenant's metrics label.
+    pub label: String,
+}
+
+impl FromRequestParts<App> for Authed {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Problem> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(Problem::Unauthorized)?;
+        let tenant = app.tenant_for(token).await?;
+        if let Some(slot) = parts.extensions.get::<TenantSlot>() {
+            *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(tenant.name().to_owned());
+        }
+        let permit = tenant.acquire()?;
+        let label = app.metrics().tenant_label(tenant.name());
+        Ok(Authed {
+            tenant,
+            permit,
+            label,
+        })
+    }
+}
+
+/// A body streamed from a worker's channel; the request slot is held
+/// until the last byte is sent.
+fn channel_body(
+    first: Option<Bytes>,
+    rx: mpsc::Receiver<Result<Bytes, Problem>>,
+    permit: OwnedSemaphorePermit,
+) -> axum::body::Body {
+    let rest = stream::unfold((rx, permit), |(mut rx, permit)| async move {
+        let item = rx.recv().await?;
+        let item = item.map_err(|p| std::io::Error::other(p.to_string()));
+        Some((item, (rx, permit)))
+    });
+    let head = stream::iter(first.map(Ok::<Bytes, std::io::Error>));
+    axum::body::Body::from_stream(head.chain(rest))
+}
+
+/// Waits for a worker's first piece: a problem then is the answer; else
+/// the body streams the rest.
+async fn first_piece(
+    rx: &mut mpsc::Receiver<Result<Bytes, Problem>>,
+) -> Result<Option<Bytes>, Problem> {
+    rx.recv().await.transpose()
+}
+
+/// Runs blocking pipeline work on a worker thread, counting its time.
+async fn work<T: Send + 'static>(
+    app: &App,
+    label: &str,
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    let start = Instant::now();
+    let out = tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Problem::Internal(format!("worker: {e}")))?;
+    app.metrics().work(label, start.elapsed());
+    out
+}

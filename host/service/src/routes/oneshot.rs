@@ -1,0 +1,147 @@
+//! `POST /v1/compress` and `POST /v1/decompress`: one-shot, nothing kept.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use sandpress_core::frame::FrameStats;
+use tokio::sync::mpsc;
+use tokio_util::io::ReaderStream;
+
+use super::{Authed, answer, channel_body, first_piece, work};
+use crate::app::App;
+use crate::body;
+use crate::params::CompressQuery;
+use crate::problem::Problem;
+use crate::work::{self as jobs, Content, Piece};
+
+/// The media type of frames.
+pub const FRAME_TYPE: &str = "application/x-blosc2-frame";
+
+/// Compresses the body (raw bytes) into a frame, answered as it is
+/// written: read piece by piece, compressed a chunk at a time into a
+/// temporary file, which is then streamed back.
+#[utoipa::path(post, path = "/v1/compress", tag = "one-shot",
+    params(CompressQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Raw bytes"),
+    responses(
+        (status = 200, description = "The frame (.b2frame)", content_type = "application/x-blosc2-frame"),
+        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters, or a plugin failed", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn compress(
+    State(app): State<App>,
+    auth: Authed,
+    Query(q): Query<CompressQuery>,
+    body: Body,
+) -> Response {
+    match compress_body(&app, &auth, &q, body).await {
+        Ok((file, stats)) => {
+            app.metrics().bytes(&auth.label, "out", stats.frame_len);
+            file_body(file, stats.frame_len, auth.permit)
+        }
+        Err(p) => answer(p),
+    }
+}
+
+/// Compresses `body` as `q` says into a temporary file.
+pub(super) async fn compress_body(
+    app: &App,
+    auth: &Authed,
+    q: &CompressQuery,
+    body: Body,
+) -> Result<(std::fs::File, FrameStats), Problem> {
+    let registry = auth.tenant.registry()?;
+    let (cparams, chunksize) = q.cparams(&registry)?;
+    let (tx, reader) = body::channel();
+    let start = Instant::now();
+    let job =
+        tokio::task::spawn_blocking(move || jobs::compress(reader, cparams, chunksize, registry));
+    let fed = body::feed(body, tx, auth.tenant.limits().max_body).await;
+    let done = job
+        .await
+        .map_err(|e| Problem::Internal(format!("worker: {e}")))?;
+    app.metrics().work(&auth.label, start.elapsed());
+    let total = fed?;
+    app.metrics().bytes(&auth.label, "in", total);
+    done
+}
+
+/// A finished temporary file as the answer's body.
+pub(super) fn file_body(
+    file: std::fs::File,
+    len: u64,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response {
+    let stream =
+        ReaderStream::with_capacity(tokio::fs::File::from_std(file), 1 << 20).map(move |piece| {
+            let _held = &permit;
+            piece
+        });
+    (
+        [
+            (header::CONTENT_TYPE, FRAME_TYPE.to_owned()),
+            (header::CONTENT_LENGTH, len.to_string()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Decompresses the body (a frame) into its bytes. The frame is spooled
+/// to a temporary file, opened with the tenant's plugins (and any it
+/// embeds), and decoded a chunk at a time as the answer is sent. A frame
+/// that fails on its first chunk is refused with 422; a failure later
+/// cuts the answer short (its length then falls short of Content-Length).
+#[utoipa::path(post, path = "/v1/decompress", tag = "one-shot",
+    request_body(content = Vec<u8>, content_type = "application/x-blosc2-frame", description = "A frame"),
+    responses(
+        (status = 200, description = "The uncompressed bytes", content_type = "application/octet-stream"),
+        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Not a frame, or a plugin failed", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn decompress(State(app): State<App>, auth: Authed, body: Body) -> Response {
+    match decompress_body(&app, auth, body).await {
+        Ok(r) => r,
+        Err(p) => answer(p),
+    }
+}
+
+async fn decompress_body(app: &App, auth: Authed, body: Body) -> Result<Response, Problem> {
+    let (file, size) = body::spool(body, auth.tenant.limits().max_body).await?;
+    app.metrics().bytes(&auth.label, "in", size);
+    let tenant = auth.tenant.clone();
+    let frame = work(app, &auth.label, move || {
+        jobs::open(file, "the request body", &tenant)
+    })
+    .await?;
+    let nbytes = frame.nbytes();
+    let (tx, mut rx) = mpsc::channel(4);
+    let start = Instant::now();
+    let (app2, label) = (app.clone(), auth.label.clone());
+    tokio::task::spawn_blocking(move || {
+        jobs::emit(
+            Content::Decoded(Box::new(frame)),
+            vec![Piece::Data(0..nbytes)],
+            tx,
+        );
+        app2.metrics().work(&label, start.elapsed());
+    });
+    let first = first_piece(&mut rx).await?;
+    app.metrics().bytes(&auth.label, "out", nbytes);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, nbytes.to_string()),
+        ],
+        channel_body(first, rx, auth.permit),
+    )
+        .into_response())
+}

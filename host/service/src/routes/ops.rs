@@ -1,0 +1,53 @@
+//! Routes for operators: health, metrics and the API's description.
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::app::App;
+
+/// Alive and serving.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The server is up", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Counters and histograms in the Prometheus text format: requests by
+/// route and status, bytes in and out, plugin failures by cause and work
+/// time per tenant, request latency, tenants and their storage.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let tenants = app.all_tenants().await;
+    let m = app.metrics();
+    m.gauge("sandpress_tenants", Vec::new(), tenants.len() as f64);
+    for t in &tenants {
+        let label = m.tenant_label(t.name());
+        m.gauge(
+            "sandpress_stored_bytes",
+            vec![metrics::Label::new("tenant", label.clone())],
+            t.usage() as f64,
+        );
+        m.gauge(
+            "sandpress_plugins",
+            vec![metrics::Label::new("tenant", label)],
+            t.plugins().len() as f64,
+        );
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        m.render(),
+    )
+}
+
+/// This description, in OpenAPI 3.1.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI description", content_type = "application/json")))]
+pub async fn openapi_json() -> impl IntoResponse {
+    static API: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    Json(API.get_or_init(super::openapi).clone())
+}

@@ -1,0 +1,244 @@
+//! Where tenants' frames and plugins are kept: any `object_store` (a
+//! local directory by default), each tenant under its own prefix.
+//!
+//! ```text
+//! tenants/NAME/frames/FRAME        a stored frame, as python-blosc2 reads it
+//! tenants/NAME/plugins/ID.wasm     a plugin's component
+//! tenants/NAME/plugins/ID.json     its kind, name and sha256 (written last)
+//! ```
+//!
+//! An object appears only once complete: frames are uploaded in parts
+//! and published by the store's multipart completion (a rename on a local
+//! disk), so a server killed mid-upload leaves no partial frame.
+
+use std::io::Read;
+use std::ops::Range;
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::prefix::PrefixStore;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+
+use crate::problem::Problem;
+
+/// Size of the parts a frame is uploaded in.
+const PART_SIZE: usize = 8 << 20;
+
+/// All tenants' storage.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl Storage {
+    /// Storage in the local directory `dir` (made if missing), with every
+    /// write synced to disk before it is acknowledged.
+    pub fn local(dir: &FsPath) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        let fs = LocalFileSystem::new_with_prefix(dir)?
+            .with_fsync(true)
+            .with_automatic_cleanup(true);
+        Ok(Storage::new(Arc::new(fs)))
+    }
+
+    /// Storage in any object store.
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Storage { store }
+    }
+
+    /// Tenant `name`'s part of it.
+    pub fn tenant(&self, name: &str) -> TenantStore {
+        TenantStore {
+            store: Arc::new(PrefixStore::new(
+                self.store.clone(),
+                Path::from_iter(["tenants", name]),
+            )),
+        }
+    }
+}
+
+/// One tenant's objects; nothing outside its prefix can be named.
+#[derive(Clone, Debug)]
+pub struct TenantStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// A storage failure as an answer: a missing object is 404, the rest 503.
+fn problem(e: object_store::Error) -> Problem {
+    match e {
+        object_store::Error::NotFound { .. } => Problem::NotFound("no such object".into()),
+        other => Problem::Unavailable(format!("storage: {other}")),
+    }
+}
+
+impl TenantStore {
+    /// Bytes of everything the tenant stores.
+    pub async fn usage(&self) -> Result<u64, Problem> {
+        self.store
+            .list(None)
+            .map_ok(|m| m.size)
+            .try_fold(0u64, |a, b| async move { Ok(a.saturating_add(b)) })
+            .await
+            .map_err(problem)
+    }
+
+    /// The objects under `dir`, by name.
+    pub async fn list(&self, dir: &str) -> Result<Vec<ObjectMeta>, Problem> {
+        let prefix = Path::from(dir);
+        let mut all: Vec<ObjectMeta> = self
+            .store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(problem)?;
+        all.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(all)
+    }
+
+    /// The object's size and more; `None` if there is none.
+    pub async fn head(&self, path: &Path) -> Result<Option<ObjectMeta>, Problem> {
+        match self.store.head(path).await {
+            Ok(m) => Ok(Some(m)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(problem(e)),
+        }
+    }
+
+    /// The whole object; `None` if there is none.
+    pub async fn get(&self, path: &Path) -> Result<Option<Bytes>, Problem> {
+        match self.store.get(path).await {
+            Ok(r) => r.bytes().await.map(Some).map_err(problem),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(problem(e)),
+        }
+    }
+
+    /// Bytes `range` of the object.
+    pub async fn get_range(&self, path: &Path, range: Range<u64>) -> Result<Bytes, Problem> {
+        self.store.get_range(path, range).await.map_err(problem)
+    }
+
+    /// The object as a stream of bytes.
+    pub async fn stream(
+        &self,
+        path: &Path,
+    ) -> Result<BoxStream<'static, Result<Bytes, object_store::Error>>, Problem> {
+        Ok(self.store.get(path).await.map_err(problem)?.into_stream())
+    }
+
+    /// Stores small `bytes` under `path` at once.
+    pub async fn put(&self, path: &Path, bytes: Bytes) -> Result<(), Problem> {
+        self.store
+            .put(path, PutPayload::from(bytes))
+            .await
+            .map(drop)
+            .map_err(problem)
+    }
+
+    /// Uploads the file `file` under `path` in parts; it appears whole or
+    /// not at all.
+    pub async fn put_file(&self, path: &Path, mut file: std::fs::File) -> Result<(), Problem> {
+        let upload = self.store.put_multipart(path).await.map_err(problem)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut buf = vec![0u8; PART_SIZE];
+        loop {
+            let (n, back) = tokio::task::spawn_blocking(move || {
+                let n = read_full(&mut file, &mut buf);
+                (n.map(|n| (n, file)), buf)
+            })
+            .await
+            .map_err(|e| Problem::Internal(format!("upload reader: {e}")))?;
+            buf = back;
+            let (n, f) = match n {
+                Ok(x) => x,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(Problem::Internal(format!("reading the spooled frame: {e}")));
+                }
+            };
+            file = f;
+            if n == 0 {
+                break;
+            }
+            writer.wait_for_capacity(2).await.map_err(problem)?;
+            writer.write(&buf[..n]);
+        }
+        writer.finish().await.map(drop).map_err(problem)
+    }
+
+    /// Deletes the object; whether there was one.
+    pub async fn delete(&self, path: &Path) -> Result<bool, Problem> {
+        match self.store.delete(path).await {
+            Ok(()) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(problem(e)),
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A stored object read at offsets from a blocking thread, for opening a
+/// frame without fetching all of it: a range read decodes only the
+/// chunks it needs.
+pub struct RemoteSource {
+    store: TenantStore,
+    path: Path,
+    size: u64,
+    runtime: tokio::runtime::Handle,
+}
+
+impl RemoteSource {
+    /// `path` of `store`, `size` bytes long; reads run on `runtime`.
+    pub fn new(store: TenantStore, path: Path, size: u64, runtime: tokio::runtime::Handle) -> Self {
+        RemoteSource {
+            store,
+            path,
+            size,
+            runtime,
+        }
+    }
+}
+
+impl sandpress_core::frame::ReadAt for RemoteSource {
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(self.size)
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let end = offset
+            .checked_add(buf.len() as u64)
+            .filter(|&e| e <= self.size)
+            .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let bytes = self
+            .runtime
+            .block_on(self.store.get_range(&self.path, offset..end))
+            .map_err(|p| std::io::Error::other(p.to_string()))?;
+        if bytes.len() != buf.len() {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.copy_from_slice(&bytes);
+        Ok(())
+    }
+}

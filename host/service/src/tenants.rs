@@ -1,0 +1,253 @@
+//! The tenants file, `DATA/tenants.toml`: each tenant's token (as a
+//! sha256 hash only) and limits, with defaults for all.
+//!
+//! ```toml
+//! [defaults]               # every tenant, unless it says otherwise
+//! concurrency = 4
+//!
+//! [tenants.alice]
+//! token_sha256 = "9f86d0…"
+//! [tenants.alice.limits]   # alice's own, over the defaults
+//! storage_quota = 1073741824
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::limits::TenantLimits;
+
+/// The file's name under the data directory.
+pub const FILE_NAME: &str = "tenants.toml";
+
+/// What the file says of one tenant, its limits resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantConfig {
+    /// The tenant's name.
+    pub name: String,
+    /// The sha256 of its token, in hex.
+    pub token_sha256: String,
+    /// Its limits: the defaults with its own over them.
+    pub limits: TenantLimits,
+}
+
+/// The tenants file, read and written whole.
+#[derive(Debug, Clone)]
+pub struct TenantsFile {
+    path: PathBuf,
+    repr: FileRepr,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRepr {
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    defaults: toml::Table,
+    #[serde(default)]
+    tenants: BTreeMap<String, EntryRepr>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryRepr {
+    token_sha256: String,
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    limits: toml::Table,
+}
+
+impl TenantsFile {
+    /// Reads `DATA/tenants.toml`; a missing file has no tenants.
+    pub fn load(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join(FILE_NAME);
+        let repr = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileRepr::default(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let file = TenantsFile { path, repr };
+        file.configs()?;
+        Ok(file)
+    }
+
+    /// Every tenant with its limits resolved, by name.
+    pub fn configs(&self) -> Result<Vec<TenantConfig>> {
+        self.repr
+            .tenants
+            .iter()
+            .map(|(name, entry)| {
+                let mut table = self.repr.defaults.clone();
+                table.extend(entry.limits.clone());
+                let limits: TenantLimits = table
+                    .try_into()
+                    .with_context(|| format!("{}: limits of tenant {name}", self.path.display()))?;
+                limits
+                    .check()
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("{}: tenant {name}", self.path.display()))?;
+                Ok(TenantConfig {
+                    name: name.clone(),
+                    token_sha256: entry.token_sha256.clone(),
+                    limits,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds tenant `name` with a new token, which is returned (and stored
+    /// only as its hash). Saves the file.
+    pub fn add(&mut self, name: &str) -> Result<String> {
+        check_name(name)?;
+        ensure!(
+            !self.repr.tenants.contains_key(name),
+            "tenant {name} exists already (rotate-token gives it a new token)"
+        );
+        let token = new_token()?;
+        self.repr.tenants.insert(
+            name.to_owned(),
+            EntryRepr {
+                token_sha256: token_hash(&token),
+                limits: toml::Table::new(),
+            },
+        );
+        self.save()?;
+        Ok(token)
+    }
+
+    /// Gives tenant `name` a new token; the old one stops working when
+    /// the server next reads the file. Saves the file.
+    pub fn rotate(&mut self, name: &str) -> Result<String> {
+        let token = new_token()?;
+        let Some(entry) = self.repr.tenants.get_mut(name) else {
+            bail!("no tenant {name}");
+        };
+        entry.token_sha256 = token_hash(&token);
+        self.save()?;
+        Ok(token)
+    }
+
+    /// Removes tenant `name` from the file (its data stays in storage).
+    pub fn remove(&mut self, name: &str) -> Result<()> {
+        ensure!(self.repr.tenants.remove(name).is_some(), "no tenant {name}");
+        self.save()
+    }
+
+    /// Writes the file under a temporary name and renames it into place.
+    fn save(&self) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let text = format!(
+            "# sandpress tenants: tokens are kept as sha256 hashes only.\n\
+             # Limits: [defaults] for every tenant, [tenants.NAME.limits] for one.\n{}",
+            toml::to_string(&self.repr).context("writing the tenants file")?
+        );
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("creating a file in {}", dir.display()))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())
+            .and_then(|()| tmp.as_file().sync_all())
+            .context("writing the tenants file")?;
+        tmp.persist(&self.path)
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+/// Tenant names: 1-63 of `a-z 0-9 _ -`, starting with a letter or digit
+/// (they name storage prefixes and metrics labels).
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    ensure!(
+        ok,
+        "tenant name {name:?}: use 1-63 of a-z, 0-9, _ and -, starting with a letter or digit"
+    );
+    Ok(())
+}
+
+/// A new API token: `sp_` and 32 random bytes in hex.
+fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random bytes: {e}"))?;
+    Ok(format!("sp_{}", hex(&bytes)))
+}
+
+/// The hash a token is stored and looked up by.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_rotate_remove_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = TenantsFile::load(dir.path()).unwrap();
+        let token = f.add("alice").unwrap();
+        assert!(token.starts_with("sp_") && token.len() == 67);
+        assert!(f.add("alice").is_err());
+        assert!(f.add("Bob").is_err());
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(!text.contains(&token), "the token itself is never stored");
+        assert!(text.contains(&token_hash(&token)));
+
+        let again = TenantsFile::load(dir.path()).unwrap().configs().unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].token_sha256, token_hash(&token));
+
+        let new = f.rotate("alice").unwrap();
+        assert_ne!(new, token);
+        f.remove("alice").unwrap();
+        assert!(f.remove("alice").is_err());
+        assert!(
+            TenantsFile::load(dir.path())
+                .unwrap()
+                .configs()
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_tenants_limits_go_over_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "[defaults]\nconcurrency = 2\nmax_plugins = 3\n\
+             [tenants.a]\ntoken_sha256 = \"x\"\n[tenants.a.limits]\nconcurrency = 9\n",
+        )
+        .unwrap();
+        let mut file = TenantsFile::load(dir.path()).unwrap();
+        let c = file.configs().unwrap();
+        assert_eq!(c[0].limits.concurrency, 9);
+        assert_eq!(c[0].limits.max_plugins, 3);
+        // Saving keeps the defaults and the tenant's own limits.
+        file.add("b").unwrap();
+        let c = TenantsFile::load(dir.path()).unwrap().configs().unwrap();
+        assert_eq!((c[0].limits.concurrency, c[1].limits.concurrency), (9, 2));
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "[tenants.a]\ntoken_sha256 = \"x\"\n[tenants.a.limits]\nconcurrency = 0\n",
+        )
+        .unwrap();
+        let e = TenantsFile::load(dir.path()).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("concurrency must be above 0"),
+            "{e:#}"
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! The pipeline work of a request, on a worker thread (never on the async
+//! runtime): compressing a body into a frame, opening a frame with the
+//! tenant's plugins, and decoding the parts of it an answer needs.
+
+use std::io::Read;
+use std::ops::Range;
+
+use bytes::Bytes;
+use sandpress_core::frame::{Frame, FrameStats, FrameWriter, ReadAt};
+use sandpress_core::plugin::PluginKind;
+use sandpress_core::{CParams, Registry};
+use tokio::sync::mpsc;
+
+use crate::body::BodyReader;
+use crate::problem::{Problem, from_core, one_line};
+use crate::tenant::Tenant;
+
+/// Bytes sent per piece of an answer.
+const PIECE: u64 = 1 << 20;
+
+/// Compresses everything `input` gives into a frame in a temporary file;
+/// returns the file (rewound) and the frame's figures.
+pub fn compress(
+    mut input: BodyReader,
+    cparams: CParams,
+    chunksize: usize,
+    registry: Registry,
+) -> Result<(std::fs::File, FrameStats), Problem> {
+    let mut w =
+        FrameWriter::create_temp(cparams, chunksize, Vec::new(), registry).map_err(from_core)?;
+    let mut buf = vec![0u8; chunksize];
+    loop {
+        let mut n = 0;
+        while n < buf.len() {
+            match input.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => {
+                    return Err(input.failure().cloned().unwrap_or_else(|| {
+                        Problem::BadParameter(format!("reading the body: {e}"))
+                    }));
+                }
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        w.append(&buf[..n]).map_err(from_core)?;
+        if n < buf.len() {
+            break;
+        }
+    }
+    let (mut file, stats) = w.finish_temp().map_err(from_core)?;
+    std::io::Seek::rewind(&mut file).map_err(|e| Problem::Internal(format!("rewinding: {e}")))?;
+    Ok((file, stats))
+}
+
+/// Opens the frame in `src` with the tenant's plugins and those it
+/// embeds (loaded into the tenant's sandbox); a plugin it names but
+/// neither has, or one whose sha256 differs from the frame's record, is
+/// refused.
+pub fn open<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, Problem> {
+    let mut frame = Frame::from_source(src, std::path::Path::new(name))
+        .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    let mut registry = tenant.registry()?;
+    if frame.plugins().iter().any(|r| r.component.is_some()) {
+        let records = frame.plugins().to_vec();
+        tenant
+            .embedded_sandbox()?
+            .register_embedded(&records, &mut registry)
+            .map_err(|e| {
+                Problem::BadPlugin(format!("a plugin the frame embeds: {}", one_line(&e)))
+            })?;
+    }
+    for r in frame.plugins() {
+        let present = match r.meta.kind {
+            PluginKind::Codec => registry.codec(r.meta.id).is_some(),
+            _ => registry.filter(r.meta.id).is_some(),
+        };
+        if !present {
+            return Err(Problem::BadFrame(format!(
+                "the frame needs {} {} (sha256 {}), which you have not registered and it does not embed",
+                r.meta.kind,
+                r.meta.id,
+                r.meta.sha256_hex()
+            )));
+        }
+    }
+    frame
+        .set_registry(registry)
+        .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    Ok(frame)
+}
+
+/// A part of an answer: literal text (multipart headers) or bytes of the
+/// content.
+#[derive(Debug, Clone)]
+pub enum Piece {
+    /// Sent as is.
+    Text(Bytes),
+    /// These bytes of the content.
+    Data(Range<u64>),
+}
+
+/// What an answer's data bytes are read from.
+pub enum Content<S: ReadAt> {
+    /// The frame's uncompressed bytes: only the chunks a range touches are
+    /// decoded.
+    Decoded(Box<Frame<S>>),
+    /// The stored bytes themselves.
+    Raw(S),
+}
+
+impl<S: ReadAt> Content<S> {
+    /// The size of the content.
+    pub fn size(&self) -> Result<u64, Problem> {
+        match self {
+            Content::Decoded(f) => Ok(f.nbytes()),
+            Content::Raw(s) => s
+                .size()
+                .map_err(|e| Problem::Unavailable(format!("storage: {e}"))),
+        }
+    }
+}
+
+/// Where each chunk starts in the uncompressed data, and the total.
+fn chunk_starts<S: ReadAt>(frame: &Frame<S>) -> Result<Vec<u64>, Problem> {
+    let mut starts = Vec::with_capacity(frame.nchunks() + 1);
+    let mut at = 0u64;
+    for i in 0..frame.nchunks() {
+        starts.push(at);
+        at += frame.chunk_nbytes(i).map_err(from_core)? as u64;
+    }
+    starts.push(at);
+    Ok(starts)
+}
+
+/// The last chunk decoded, kept for the next piece.
+struct Decoder<'a, S: ReadAt> {
+    frame: &'a Frame<S>,
+    starts: Vec<u64>,
+    cached: Option<(usize, Bytes)>,
+}
+
+impl<S: ReadAt> Decoder<'_, S> {
+    fn chunk(&mut self, i: usize) -> Result<Bytes, Problem> {
+        if let Some((j, b)) = &self.cached
+            && *j == i
+        {
+            return Ok(b.clone());
+        }
+        let b = Bytes::from(self.frame.decompress_chunk_vec(i).map_err(from_core)?);
+        self.cached = Some((i, b.clone()));
+        Ok(b)
+    }
+
+    /// Sends bytes `r` of the data, a chunk (or less) at a time.
+    fn send(&mut self, r: Range<u64>, tx: &Sender) -> Result<bool, Problem> {
+        let mut at = r.start;
+        while at < r.end {
+            let i = self.starts.partition_point(|&s| s <= at) - 1;
+            let chunk = self.chunk(i)?;
+            let from = (at - self.starts[i]) as usize;
+            let to = (r.end.min(self.starts[i + 1]) - self.starts[i]) as usize;
+            if tx.blocking_send(Ok(chunk.slice(from..to))).is_err() {
+                return Ok(false);
+            }
+            at = self.starts[i] + to as u64;
+        }
+        Ok(true)
+    }
+}
+
+type Sender = mpsc::Sender<Result<Bytes, Problem>>;
+
+/// Sends `pieces` of `content` to `tx`. The first chunk needed is decoded
+/// before anything is sent, so that a frame that fails at once answers
+/// with its problem instead of a cut-off body; a later failure is sent
+/// as the last item. Stops when the receiver goes.
+pub fn emit<S: ReadAt>(content: Content<S>, pieces: Vec<Piece>, tx: Sender) {
+    if let Err(p) = emit_inner(&content, &pieces, &tx) {
+        let _ = tx.blocking_send(Err(p));
+    }
+}
+
+fn emit_inner<S: ReadAt>(
+    content: &Content<S>,
+    pieces: &[Piece],
+    tx: &Sender,
+) -> Result<(), Problem> {
+    match content {
+        Content::Decoded(frame) => {
+            let mut d = Decoder {
+                frame,
+                starts: chunk_starts(frame)?,
+                cached: None,
+            };
+            let first = pieces.iter().find_map(|p| match p {
+                Piece::Data(r) if !r.is_empty() => Some(r.start),
+                _ => None,
+            });
+            if let Some(at) = first {
+                let i = d.starts.partition_point(|&s| s <= at) - 1;
+                d.chunk(i)?;
+            }
+            send_pieces(pieces, tx, |r| d.send(r, tx))
+        }
+        Content::Raw(src) => send_pieces(pieces, tx, |r| send_raw(src, r, tx)),
+    }
+}
+
+/// Sends each piece, the data ones through `data`; stops when the
+/// receiver goes.
+fn send_pieces(
+    pieces: &[Piece],
+    tx: &Sender,
+    mut data: impl FnMut(Range<u64>) -> Result<bool, Problem>,
+) -> Result<(), Problem> {
+    for piece in pieces {
+        let more = match piece {
+            Piece::Text(t) => tx.blocking_send(Ok(t.clone())).is_ok(),
+            Piece::Data(r) => data(r.clone())?,
+        };
+        if !more {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn send_raw<S: ReadAt>(src: &S, r: Range<u64>, tx: &Sender) -> Result<bool, Problem> {
+    let mut at = r.start;
+    while at < r.end {
+        let n = (r.end - at).min(PIECE);
+        let mut buf = vec![0u8; n as usize];
+        src.read_exact_at(&mut buf, at)
+            .map_err(|e| Problem::Unavailable(format!("storage: {e}")))?;
+        if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+            return Ok(false);
+        }
+        at += n;
+    }
+    Ok(true)
+}
