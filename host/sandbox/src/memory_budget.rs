@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes of memory (linear memories and tables) held by the live instances
 /// of a sandbox, against [`Limits::total_memory`](crate::Limits::total_memory).
-/// Clones share the count.
+/// Clones share the count, and the count of instances alive.
 #[derive(Debug, Clone)]
 pub(crate) struct MemoryBudget {
     used: Arc<AtomicUsize>,
+    live: Arc<AtomicUsize>,
     limit: usize,
 }
 
@@ -17,6 +18,7 @@ impl MemoryBudget {
     pub(crate) fn new(limit: usize) -> Self {
         MemoryBudget {
             used: Arc::new(AtomicUsize::new(0)),
+            live: Arc::new(AtomicUsize::new(0)),
             limit,
         }
     }
@@ -27,9 +29,25 @@ impl MemoryBudget {
     }
 
     /// Bytes held now.
-    #[cfg(test)]
     pub(crate) fn used(&self) -> usize {
         self.used.load(Ordering::Acquire)
+    }
+
+    /// Instances alive now.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::Acquire)
+    }
+
+    /// Counts an instance made (its store's limiter, one per instance).
+    pub(crate) fn instance_made(&self) {
+        self.live.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts an instance dropped.
+    pub(crate) fn instance_dropped(&self) {
+        let _ = self
+            .live
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
     }
 
     /// Takes `bytes` from the budget; `false` (and nothing taken) when that

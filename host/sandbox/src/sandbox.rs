@@ -198,6 +198,16 @@ impl Sandbox {
         &self.inner.limits
     }
 
+    /// Plugin instances of this sandbox alive now (on every thread).
+    pub fn live_instances(&self) -> usize {
+        self.inner.budget.live()
+    }
+
+    /// Bytes of memories and tables its live instances hold.
+    pub fn memory_in_use(&self) -> usize {
+        self.inner.budget.used()
+    }
+
     /// The directory this sandbox's compiled components are cached in, if
     /// caching is on.
     pub fn cache_dir(&self) -> Option<&Path> {

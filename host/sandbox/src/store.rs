@@ -44,6 +44,7 @@ pub(crate) struct MemoryLimiter {
 
 impl MemoryLimiter {
     fn new(limit: usize, budget: MemoryBudget) -> Self {
+        budget.instance_made();
         MemoryLimiter {
             limit,
             used: 0,
@@ -97,6 +98,7 @@ impl MemoryLimiter {
 
 impl Drop for MemoryLimiter {
     fn drop(&mut self) {
+        self.budget.instance_dropped();
         self.budget.give_back(self.used);
     }
 }

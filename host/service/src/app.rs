@@ -26,6 +26,8 @@ pub struct Config {
     /// Whether compiled plugins are cached on disk (shared by sha256
     /// between tenants: code only, never an instance).
     pub compile_cache: bool,
+    /// A request body that sends nothing for this long is answered 408.
+    pub body_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -35,6 +37,7 @@ impl Config {
             data_dir: data_dir.into(),
             max_tenant_labels: 100,
             compile_cache: true,
+            body_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -88,6 +91,11 @@ impl App {
         };
         app.refresh().await?;
         Ok(app)
+    }
+
+    /// How long a request body may send nothing.
+    pub fn body_timeout(&self) -> std::time::Duration {
+        self.inner.config.body_timeout
     }
 
     /// The metrics.

@@ -4,6 +4,7 @@
 //! themselves (axum's `DefaultBodyLimit` does not see streamed bodies).
 
 use std::io::{self, Read};
+use std::time::Duration;
 
 use axum::body::Body;
 use bytes::{Buf, Bytes};
@@ -63,17 +64,37 @@ impl Read for BodyReader {
     }
 }
 
-/// Sends `body` to `tx` piece by piece; past `limit` bytes, or when the
-/// client's connection fails, sends the problem instead and stops. Returns
-/// the bytes sent.
+/// How a body is read: at most `limit` bytes, each piece within `idle`
+/// of the one before.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Most bytes.
+    pub limit: u64,
+    /// Longest wait for the next piece.
+    pub idle: Duration,
+}
+
+/// Sends `body` to `tx` piece by piece; past the limit, after waiting
+/// too long for a piece, or when the client's connection fails, sends
+/// the problem instead and stops. Returns the bytes sent.
 pub async fn feed(
     body: Body,
     tx: mpsc::Sender<Result<Bytes, Problem>>,
-    limit: u64,
+    limits: BodyLimits,
 ) -> Result<u64, Problem> {
+    let limit = limits.limit;
     let mut stream = body.into_data_stream();
     let mut total = 0u64;
-    while let Some(piece) = stream.next().await {
+    loop {
+        let piece = match tokio::time::timeout(limits.idle, stream.next()).await {
+            Ok(Some(piece)) => piece,
+            Ok(None) => break,
+            Err(_) => {
+                let p = Problem::Timeout(limits.idle);
+                let _ = tx.send(Err(p.clone())).await;
+                return Err(p);
+            }
+        };
         let piece = match piece {
             Ok(p) => p,
             Err(e) => {
@@ -96,9 +117,9 @@ pub async fn feed(
     Ok(total)
 }
 
-/// Writes `body` to a new temporary file, up to `limit` bytes; returns the
+/// Writes `body` to a new temporary file, within `limits`; returns the
 /// file, rewound, and its length.
-pub async fn spool(body: Body, limit: u64) -> Result<(std::fs::File, u64), Problem> {
+pub async fn spool(body: Body, limits: BodyLimits) -> Result<(std::fs::File, u64), Problem> {
     let file = tempfile::tempfile().map_err(|e| Problem::Internal(format!("spool file: {e}")))?;
     let (tx, mut reader) = channel();
     let writer = tokio::task::spawn_blocking(move || -> io::Result<(std::fs::File, BodyReader)> {
@@ -108,7 +129,7 @@ pub async fn spool(body: Body, limit: u64) -> Result<(std::fs::File, u64), Probl
         io::Seek::rewind(&mut file)?;
         Ok((file, reader))
     });
-    let fed = feed(body, tx, limit).await;
+    let fed = feed(body, tx, limits).await;
     let written = writer
         .await
         .map_err(|e| Problem::Internal(format!("spool writer: {e}")))?;

@@ -18,6 +18,10 @@ pub struct TenantLimits {
     /// Requests of this tenant served at once; the next one gets 429.
     /// Default 4.
     pub concurrency: u32,
+    /// Of those, how many do pipeline work at once (the others wait their
+    /// turn): what one tenant can take of the machine's cores, whatever
+    /// its plugins do. Default: the number of cores.
+    pub workers: u32,
     /// Largest request body in bytes (raw data, frame or component).
     /// Default 1 GiB.
     pub max_body: u64,
@@ -39,8 +43,10 @@ pub struct TenantLimits {
 
 impl Default for TenantLimits {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         TenantLimits {
             concurrency: 4,
+            workers: u32::try_from(cores).unwrap_or(u32::MAX),
             max_body: GIB,
             storage_quota: 10 * GIB,
             max_plugins: 32,
@@ -68,6 +74,7 @@ impl TenantLimits {
     pub fn check(&self) -> Result<(), String> {
         let zero = [
             ("concurrency", u64::from(self.concurrency)),
+            ("workers", u64::from(self.workers)),
             ("max_body", self.max_body),
             ("cpu_ms_per_call", self.cpu_ms_per_call),
             ("memory_per_instance", self.memory_per_instance),

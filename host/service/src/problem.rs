@@ -61,8 +61,8 @@ pub enum Problem {
         /// The quota in bytes.
         quota: u64,
     },
-    /// The client sent its body too slowly.
-    #[error("the request took longer than {0:?}")]
+    /// The client's body sent nothing for too long.
+    #[error("the request body sent nothing for {0:?}")]
     Timeout(Duration),
     /// The server cannot do it now (shutting down, storage unavailable).
     #[error("{0}")]

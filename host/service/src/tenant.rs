@@ -54,6 +54,7 @@ pub struct Tenant {
     sandbox: Mutex<Option<Sandbox>>,
     plugins: RwLock<BTreeMap<u8, Plugin>>,
     slots: Arc<Semaphore>,
+    workers: Arc<Semaphore>,
     usage: AtomicU64,
 }
 
@@ -101,6 +102,7 @@ impl Tenant {
     ) -> Result<Arc<Tenant>, Problem> {
         let tenant = Arc::new(Tenant {
             slots: Arc::new(Semaphore::new(limits.concurrency as usize)),
+            workers: Arc::new(Semaphore::new(limits.workers as usize)),
             usage: AtomicU64::new(store.usage().await?),
             name,
             limits,
@@ -166,6 +168,24 @@ impl Tenant {
             .map_err(|_| Problem::TooManyRequests {
                 limit: self.limits.concurrency,
             })
+    }
+
+    /// A turn to do pipeline work on a worker thread, waited for; held
+    /// until the work is done.
+    pub async fn work_turn(&self) -> Result<OwnedSemaphorePermit, Problem> {
+        self.workers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Problem::Unavailable("the tenant is being removed".into()))
+    }
+
+    /// Plugin instances of the tenant alive now, and the bytes of memory
+    /// they hold.
+    pub fn instances(&self) -> (usize, usize) {
+        let slot = self.sandbox.lock().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref()
+            .map_or((0, 0), |s| (s.live_instances(), s.memory_in_use()))
     }
 
     /// Refuses to store `adding` more bytes (in place of `removing`) past

@@ -307,3 +307,30 @@ async fn a_body_that_is_not_a_frame_is_422() {
         assert_eq!(a.problem_type(), "urn:sandpress:problem:bad-frame");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_stalls_is_408() {
+    let s = super::service_with(&["alice"], "", |c| sandpress_service::Config {
+        body_timeout: Duration::from_millis(200),
+        ..c
+    })
+    .await;
+    for uri in ["/v1/compress", "/v1/decompress"] {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        tx.send(Ok(vec![1u8; 1000])).await.unwrap();
+        let stream =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
+        let a = s
+            .call(
+                Method::POST,
+                uri,
+                Some(&s.tokens[0]),
+                &[],
+                Body::from_stream(stream),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::REQUEST_TIMEOUT, "{uri}");
+        assert_eq!(a.problem_type(), "urn:sandpress:problem:timeout");
+        drop(tx);
+    }
+}

@@ -65,16 +65,25 @@ impl Answer {
 /// Starts a service with `tenants`, whose limits are set by the TOML
 /// `defaults` (the body of its `[defaults]` table).
 pub async fn service(tenants: &[&str], defaults: &str) -> Service {
+    service_with(tenants, defaults, |c| c).await
+}
+
+/// [`service`] with its configuration changed by `change`.
+pub async fn service_with(
+    tenants: &[&str],
+    defaults: &str,
+    change: impl FnOnce(Config) -> Config,
+) -> Service {
     let dir = tempfile::tempdir().unwrap();
     let mut file = TenantsFile::load(dir.path()).unwrap();
     let tokens = tenants.iter().map(|t| file.add(t).unwrap()).collect();
     let path = dir.path().join(sandpress_service::tenants::FILE_NAME);
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("[defaults]\n{defaults}\n{text}")).unwrap();
-    let config = Config {
+    let config = change(Config {
         compile_cache: false,
         ..Config::new(dir.path())
-    };
+    });
     let app = App::open(config).await.unwrap();
     Service {
         dir,

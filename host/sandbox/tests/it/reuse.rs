@@ -133,3 +133,47 @@ fn a_pool_slot_passed_on_carries_nothing() {
         assert!(stash(&*b, &[1u8; 4096], 0).iter().all(|&x| x == 0));
     }
 }
+
+#[test]
+fn a_threads_instances_are_counted_and_go_with_the_thread() {
+    let sandbox = Sandbox::builder()
+        .no_cache()
+        .limits(limits().instance_reuse(InstanceReuse::Always))
+        .build()
+        .expect("sandbox");
+    let filter = sandbox
+        .load_filter(210, &guest("counter_filter.wat"))
+        .expect("loads");
+    assert_eq!(sandbox.live_instances(), 0, "loading makes no instance");
+    let call = |filter: &dyn FilterPlugin| {
+        let input = block(0, 256);
+        let mut out = vec![0; input.len()];
+        let info = BlockInfo {
+            typesize: 1,
+            blocksize: 256,
+            ..BlockInfo::default()
+        };
+        filter.forward(&input, 0, &info, &mut out).expect("forward");
+    };
+    let (ready, wait) = std::sync::mpsc::channel();
+    let (done, finish) = std::sync::mpsc::channel::<()>();
+    let worker = {
+        let filter = filter.clone();
+        std::thread::spawn(move || {
+            call(&*filter);
+            ready.send(()).unwrap();
+            finish.recv().unwrap();
+        })
+    };
+    wait.recv().unwrap();
+    call(&*filter);
+    assert_eq!(sandbox.live_instances(), 2, "one per thread that called");
+    assert!(sandbox.memory_in_use() >= 2 * 65536);
+    done.send(()).unwrap();
+    worker.join().unwrap();
+    assert_eq!(
+        sandbox.live_instances(),
+        1,
+        "the thread's went when it ended"
+    );
+}

@@ -13,11 +13,10 @@ use sandpress_core::frame::Frame;
 use sandpress_core::frame::summary::codec_label;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
 use super::oneshot::{FRAME_TYPE, compress_body};
-use super::{Authed, answer, channel_body, first_piece, work};
+use super::{Authed, answer, channel_body, emit_in_turn, first_piece, work};
 use crate::app::App;
 use crate::params::CompressQuery;
 use crate::problem::{ApiResult, Problem};
@@ -153,7 +152,7 @@ async fn read_frame(
     } else {
         let tenant = auth.tenant.clone();
         let label = name.to_owned();
-        let frame = work(app, &auth.label, move || jobs::open(src, &label, &tenant)).await?;
+        let frame = work(app, &auth, move || jobs::open(src, &label, &tenant)).await?;
         (
             Content::Decoded(Box::new(frame)),
             "application/octet-stream",
@@ -171,13 +170,7 @@ async fn read_frame(
         .sum();
     out_headers.push((header::CONTENT_LENGTH, len.to_string()));
     out_headers.push((header::ACCEPT_RANGES, "bytes".to_owned()));
-    let (tx, mut rx) = mpsc::channel(4);
-    let (app2, label) = (app.clone(), auth.label.clone());
-    tokio::task::spawn_blocking(move || {
-        let start = std::time::Instant::now();
-        jobs::emit(content, pieces, tx);
-        app2.metrics().work(&label, start.elapsed());
-    });
+    let mut rx = emit_in_turn(app, &auth, content, pieces).await?;
     let first = first_piece(&mut rx).await?;
     app.metrics().bytes(&auth.label, "out", len);
     let mut response = channel_body(first, rx, auth.permit).into_response();
@@ -252,7 +245,7 @@ pub async fn frame_info(
 ) -> ApiResult<Json<serde_json::Value>> {
     let src = open_stored(&auth, &name).await?;
     let label = name.clone();
-    let info = work(&app, &auth.label, move || {
+    let info = work(&app, &auth, move || {
         let frame = Frame::from_source(src, std::path::Path::new(&label))
             .map_err(|e| Problem::BadFrame(crate::problem::one_line(&e)))?;
         summary_json(&label, &frame)

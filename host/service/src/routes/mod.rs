@@ -187,6 +187,14 @@ fn channel_body(
     axum::body::Body::from_stream(head.chain(rest))
 }
 
+/// How the tenant's request bodies are read.
+fn body_limits(app: &App, auth: &Authed, limit: u64) -> crate::body::BodyLimits {
+    crate::body::BodyLimits {
+        limit: limit.min(auth.tenant.limits().max_body),
+        idle: app.body_timeout(),
+    }
+}
+
 /// Waits for a worker's first piece: a problem then is the answer; else
 /// the body streams the rest.
 async fn first_piece(
@@ -195,16 +203,42 @@ async fn first_piece(
     rx.recv().await.transpose()
 }
 
-/// Runs blocking pipeline work on a worker thread, counting its time.
+/// Runs blocking pipeline work on a worker thread in one of the tenant's
+/// turns, counting its time.
 async fn work<T: Send + 'static>(
     app: &App,
-    label: &str,
+    auth: &Authed,
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
+    let turn = auth.tenant.work_turn().await?;
     let start = Instant::now();
-    let out = tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Problem::Internal(format!("worker: {e}")))?;
-    app.metrics().work(label, start.elapsed());
+    let out = tokio::task::spawn_blocking(move || {
+        let out = f();
+        drop(turn);
+        out
+    })
+    .await
+    .map_err(|e| Problem::Internal(format!("worker: {e}")))?;
+    app.metrics().work(&auth.label, start.elapsed());
     out
+}
+
+/// Sends `pieces` of `content` from a worker thread, in one of the
+/// tenant's turns; the receiver gets them.
+async fn emit_in_turn<S: sandpress_core::frame::ReadAt + 'static>(
+    app: &App,
+    auth: &Authed,
+    content: crate::work::Content<S>,
+    pieces: Vec<crate::work::Piece>,
+) -> Result<mpsc::Receiver<Result<Bytes, Problem>>, Problem> {
+    let (tx, rx) = mpsc::channel(4);
+    let turn = auth.tenant.work_turn().await?;
+    let (app, label) = (app.clone(), auth.label.clone());
+    tokio::task::spawn_blocking(move || {
+        let start = Instant::now();
+        crate::work::emit(content, pieces, tx);
+        drop(turn);
+        app.metrics().work(&label, start.elapsed());
+    });
+    Ok(rx)
 }

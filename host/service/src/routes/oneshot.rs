@@ -8,10 +8,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use sandpress_core::frame::FrameStats;
-use tokio::sync::mpsc;
 use tokio_util::io::ReaderStream;
 
-use super::{Authed, answer, channel_body, first_piece, work};
+use super::{Authed, answer, body_limits, channel_body, emit_in_turn, first_piece, work};
 use crate::app::App;
 use crate::body;
 use crate::params::CompressQuery;
@@ -62,7 +61,7 @@ pub(super) async fn compress_body(
     let start = Instant::now();
     let job =
         tokio::task::spawn_blocking(move || jobs::compress(reader, cparams, chunksize, registry));
-    let fed = body::feed(body, tx, auth.tenant.limits().max_body).await;
+    let fed = body::feed(body, tx, body_limits(app, auth, u64::MAX)).await;
     let done = job
         .await
         .map_err(|e| Problem::Internal(format!("worker: {e}")))?;
@@ -115,25 +114,16 @@ pub async fn decompress(State(app): State<App>, auth: Authed, body: Body) -> Res
 }
 
 async fn decompress_body(app: &App, auth: Authed, body: Body) -> Result<Response, Problem> {
-    let (file, size) = body::spool(body, auth.tenant.limits().max_body).await?;
+    let (file, size) = body::spool(body, body_limits(app, &auth, u64::MAX)).await?;
     app.metrics().bytes(&auth.label, "in", size);
     let tenant = auth.tenant.clone();
-    let frame = work(app, &auth.label, move || {
+    let frame = work(app, &auth, move || {
         jobs::open(file, "the request body", &tenant)
     })
     .await?;
     let nbytes = frame.nbytes();
-    let (tx, mut rx) = mpsc::channel(4);
-    let start = Instant::now();
-    let (app2, label) = (app.clone(), auth.label.clone());
-    tokio::task::spawn_blocking(move || {
-        jobs::emit(
-            Content::Decoded(Box::new(frame)),
-            vec![Piece::Data(0..nbytes)],
-            tx,
-        );
-        app2.metrics().work(&label, start.elapsed());
-    });
+    let pieces = vec![Piece::Data(0..nbytes)];
+    let mut rx = emit_in_turn(app, &auth, Content::Decoded(Box::new(frame)), pieces).await?;
     let first = first_piece(&mut rx).await?;
     app.metrics().bytes(&auth.label, "out", nbytes);
     Ok((

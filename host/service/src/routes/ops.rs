@@ -34,8 +34,19 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
         );
         m.gauge(
             "sandpress_plugins",
-            vec![metrics::Label::new("tenant", label)],
+            vec![metrics::Label::new("tenant", label.clone())],
             t.plugins().len() as f64,
+        );
+        let (live, memory) = t.instances();
+        m.gauge(
+            "sandpress_live_instances",
+            vec![metrics::Label::new("tenant", label.clone())],
+            live as f64,
+        );
+        m.gauge(
+            "sandpress_plugin_memory_bytes",
+            vec![metrics::Label::new("tenant", label)],
+            memory as f64,
         );
     }
     (

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{Authed, answer};
+use super::{Authed, answer, body_limits};
 use crate::app::App;
 use crate::body::spool;
 use crate::problem::{ApiResult, Problem};
@@ -49,12 +49,8 @@ pub async fn put_plugin(
     let run = async {
         let id = parse_id(&id)?;
         let kind = parse_kind(&q.kind)?;
-        let limit = auth
-            .tenant
-            .limits()
-            .max_body
-            .min(auth.tenant.limits().max_component_size);
-        let (file, size) = spool(body, limit).await?;
+        let limit = auth.tenant.limits().max_component_size;
+        let (file, size) = spool(body, body_limits(&app, &auth, limit)).await?;
         app.metrics().bytes(&auth.label, "in", size);
         let bytes = tokio::task::spawn_blocking(move || {
             let mut v = Vec::with_capacity(size as usize);
