@@ -7,5 +7,6 @@ pub mod demo;
 pub mod error_line;
 pub mod files;
 pub mod limits;
+pub mod load;
 pub mod plugin_cmd;
 pub mod service_cmd;

@@ -50,10 +50,26 @@ fn get_or_make(pools: &Pools, prefix: &'static str, nthreads: usize) -> Option<A
 /// blocks of its own pool meanwhile, each of which waits for its own
 /// verify in turn, one inside the other, until the thread's stack
 /// overflows. A panic of `f` is raised again in the caller.
+///
+/// With one thread asked for, `f` runs on a new thread of its own
+/// instead, which ends with it: callers that compress on one thread each
+/// (a service serving many requests side by side) would otherwise all
+/// wait on one verify thread, each behind the others' decodes (and behind
+/// any plugin that loops in its decode until its deadline).
 pub(crate) fn run_verify<R: Send + 'static>(
     nthreads: usize,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, VerifyPoolUnavailable> {
+    if nthreads <= 1 {
+        let thread = std::thread::Builder::new()
+            .name("sandpress-verify".to_owned())
+            .spawn(f)
+            .map_err(|_| VerifyPoolUnavailable)?;
+        return match thread.join() {
+            Ok(answer) => Ok(answer),
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+    }
     let pool = get_or_make(&VERIFY_POOLS, "sandpress-verify", nthreads.max(1))
         .ok_or(VerifyPoolUnavailable)?;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);

@@ -3,35 +3,43 @@
 //! file ([`spool`]). Both count bytes against the tenant's body limit
 //! themselves (axum's `DefaultBodyLimit` does not see streamed bodies).
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::time::Duration;
 
 use axum::body::Body;
 use bytes::{Buf, Bytes};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::problem::Problem;
 
-/// Pieces of body in flight between the connection and the worker.
-const IN_FLIGHT: usize = 8;
+/// Batches of body in flight between the connection and the worker.
+const IN_FLIGHT: usize = 4;
+
+/// Bytes of body handed to the worker at once, when they arrive that
+/// fast (one wake-up of the worker per batch, not per network read).
+const BATCH: usize = 1 << 20;
+
+/// What the connection hands the worker: pieces of body, or why it ends.
+pub type Batch = Result<Vec<Bytes>, Problem>;
 
 /// The receiving half: a blocking [`Read`] over the body's pieces.
 pub struct BodyReader {
-    rx: mpsc::Receiver<Result<Bytes, Problem>>,
-    current: Bytes,
+    rx: mpsc::Receiver<Batch>,
+    pending: VecDeque<Bytes>,
     failed: Option<Problem>,
 }
 
 /// Starts feeding a body: the sender for [`feed`] and the reader for the
 /// worker.
-pub fn channel() -> (mpsc::Sender<Result<Bytes, Problem>>, BodyReader) {
+pub fn channel() -> (mpsc::Sender<Batch>, BodyReader) {
     let (tx, rx) = mpsc::channel(IN_FLIGHT);
     (
         tx,
         BodyReader {
             rx,
-            current: Bytes::new(),
+            pending: VecDeque::new(),
             failed: None,
         },
     )
@@ -46,9 +54,12 @@ impl BodyReader {
 
 impl Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
+        while self.pending.front().is_none_or(Bytes::is_empty) {
+            if self.pending.pop_front().is_some() {
+                continue;
+            }
             match self.rx.blocking_recv() {
-                Some(Ok(piece)) => self.current = piece,
+                Some(Ok(batch)) => self.pending.extend(batch),
                 Some(Err(problem)) => {
                     let msg = problem.to_string();
                     self.failed = Some(problem);
@@ -57,9 +68,12 @@ impl Read for BodyReader {
                 None => return Ok(0),
             }
         }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current.advance(n);
+        let Some(current) = self.pending.front_mut() else {
+            return Ok(0);
+        };
+        let n = buf.len().min(current.len());
+        buf[..n].copy_from_slice(&current[..n]);
+        current.advance(n);
         Ok(n)
     }
 }
@@ -77,44 +91,60 @@ pub struct BodyLimits {
 /// Sends `body` to `tx` piece by piece; past the limit, after waiting
 /// too long for a piece, or when the client's connection fails, sends
 /// the problem instead and stops. Returns the bytes sent.
-pub async fn feed(
-    body: Body,
-    tx: mpsc::Sender<Result<Bytes, Problem>>,
-    limits: BodyLimits,
-) -> Result<u64, Problem> {
-    let limit = limits.limit;
+pub async fn feed(body: Body, tx: mpsc::Sender<Batch>, limits: BodyLimits) -> Result<u64, Problem> {
     let mut stream = body.into_data_stream();
     let mut total = 0u64;
+    let mut batch: Vec<Bytes> = Vec::new();
+    let mut batched = 0usize;
     loop {
-        let piece = match tokio::time::timeout(limits.idle, stream.next()).await {
-            Ok(Some(piece)) => piece,
-            Ok(None) => break,
-            Err(_) => {
-                let p = Problem::Timeout(limits.idle);
-                let _ = tx.send(Err(p.clone())).await;
-                return Err(p);
+        // Take what has arrived already, up to a batch; hand the batch
+        // over when nothing more is there yet.
+        let next = if batched >= BATCH {
+            None
+        } else if batched > 0 {
+            stream.next().now_or_never()
+        } else {
+            match tokio::time::timeout(limits.idle, stream.next()).await {
+                Ok(next) => Some(next),
+                Err(_) => return Err(fail(&tx, Problem::Timeout(limits.idle)).await),
             }
         };
-        let piece = match piece {
-            Ok(p) => p,
-            Err(e) => {
+        let Some(next) = next else {
+            batched = 0;
+            if tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+                // The worker stopped reading: it failed, and says why.
+                return Ok(total);
+            }
+            continue;
+        };
+        let piece = match next {
+            None => break,
+            Some(Ok(piece)) => piece,
+            Some(Err(e)) => {
                 let p = Problem::BadParameter(format!("reading the body: {e}"));
-                let _ = tx.send(Err(p.clone())).await;
-                return Err(p);
+                return Err(fail(&tx, p).await);
             }
         };
         total = total.saturating_add(piece.len() as u64);
-        if total > limit {
-            let p = Problem::TooLarge { limit };
-            let _ = tx.send(Err(p.clone())).await;
-            return Err(p);
+        if total > limits.limit {
+            let p = Problem::TooLarge {
+                limit: limits.limit,
+            };
+            return Err(fail(&tx, p).await);
         }
-        if tx.send(Ok(piece)).await.is_err() {
-            // The worker stopped reading: it failed, and says why.
-            break;
-        }
+        batched += piece.len();
+        batch.push(piece);
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Ok(batch)).await;
     }
     Ok(total)
+}
+
+/// Tells the worker why the body ends early; returns the problem.
+async fn fail(tx: &mpsc::Sender<Batch>, p: Problem) -> Problem {
+    let _ = tx.send(Err(p.clone())).await;
+    p
 }
 
 /// Writes `body` to a new temporary file, within `limits`; returns the

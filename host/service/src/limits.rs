@@ -19,8 +19,9 @@ pub struct TenantLimits {
     /// Default 4.
     pub concurrency: u32,
     /// Of those, how many do pipeline work at once (the others wait their
-    /// turn): what one tenant can take of the machine's cores, whatever
-    /// its plugins do. Default: the number of cores.
+    /// turn, a chunk at a time): what one tenant can take of the
+    /// machine's cores, whatever its plugins do. Default: half the cores
+    /// (at least 1), so that one tenant never has them all.
     pub workers: u32,
     /// Largest request body in bytes (raw data, frame or component).
     /// Default 1 GiB.
@@ -46,7 +47,7 @@ impl Default for TenantLimits {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         TenantLimits {
             concurrency: 4,
-            workers: u32::try_from(cores).unwrap_or(u32::MAX),
+            workers: u32::try_from((cores / 2).max(1)).unwrap_or(u32::MAX),
             max_body: GIB,
             storage_quota: 10 * GIB,
             max_plugins: 32,

@@ -25,6 +25,22 @@ use crate::problem::{Problem, one_line};
 use crate::storage::TenantStore;
 use crate::tenants::hex;
 
+/// A tenant's turns to do pipeline work, taken from a worker thread one
+/// chunk at a time: a request that waits for its client (body pieces, or
+/// room to send) holds none.
+pub struct Turns {
+    tenant: Arc<Tenant>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Turns {
+    /// Waits for a turn (from a worker thread, never the async runtime);
+    /// it ends when the permit is dropped.
+    pub fn take(&self) -> Result<OwnedSemaphorePermit, Problem> {
+        self.runtime.block_on(self.tenant.work_turn())
+    }
+}
+
 /// What the API tells of a registered plugin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PluginInfo {
@@ -178,6 +194,14 @@ impl Tenant {
             .acquire_owned()
             .await
             .map_err(|_| Problem::Unavailable("the tenant is being removed".into()))
+    }
+
+    /// Its turns, taken from worker threads.
+    pub fn turns(self: &Arc<Self>) -> Turns {
+        Turns {
+            tenant: self.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        }
     }
 
     /// Plugin instances of the tenant alive now, and the bytes of memory

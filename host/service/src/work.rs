@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::body::BodyReader;
 use crate::problem::{Problem, from_core, one_line};
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, Turns};
 
 /// Bytes sent per piece of an answer.
 const PIECE: u64 = 1 << 20;
@@ -25,6 +25,7 @@ pub fn compress(
     cparams: CParams,
     chunksize: usize,
     registry: Registry,
+    turns: &Turns,
 ) -> Result<(std::fs::File, FrameStats), Problem> {
     let mut w =
         FrameWriter::create_temp(cparams, chunksize, Vec::new(), registry).map_err(from_core)?;
@@ -45,7 +46,9 @@ pub fn compress(
         if n == 0 {
             break;
         }
+        let turn = turns.take()?;
         w.append(&buf[..n]).map_err(from_core)?;
+        drop(turn);
         if n < buf.len() {
             break;
         }
@@ -140,6 +143,7 @@ struct Decoder<'a, S: ReadAt> {
     frame: &'a Frame<S>,
     starts: Vec<u64>,
     cached: Option<(usize, Bytes)>,
+    turns: &'a Turns,
 }
 
 impl<S: ReadAt> Decoder<'_, S> {
@@ -149,7 +153,9 @@ impl<S: ReadAt> Decoder<'_, S> {
         {
             return Ok(b.clone());
         }
+        let turn = self.turns.take()?;
         let b = Bytes::from(self.frame.decompress_chunk_vec(i).map_err(from_core)?);
+        drop(turn);
         self.cached = Some((i, b.clone()));
         Ok(b)
     }
@@ -177,8 +183,9 @@ type Sender = mpsc::Sender<Result<Bytes, Problem>>;
 /// before anything is sent, so that a frame that fails at once answers
 /// with its problem instead of a cut-off body; a later failure is sent
 /// as the last item. Stops when the receiver goes.
-pub fn emit<S: ReadAt>(content: Content<S>, pieces: Vec<Piece>, tx: Sender) {
-    if let Err(p) = emit_inner(&content, &pieces, &tx) {
+/// Chunks are decoded in the tenant's `turns`, one at a time.
+pub fn emit<S: ReadAt>(content: Content<S>, pieces: Vec<Piece>, tx: Sender, turns: &Turns) {
+    if let Err(p) = emit_inner(&content, &pieces, &tx, turns) {
         let _ = tx.blocking_send(Err(p));
     }
 }
@@ -187,6 +194,7 @@ fn emit_inner<S: ReadAt>(
     content: &Content<S>,
     pieces: &[Piece],
     tx: &Sender,
+    turns: &Turns,
 ) -> Result<(), Problem> {
     match content {
         Content::Decoded(frame) => {
@@ -194,6 +202,7 @@ fn emit_inner<S: ReadAt>(
                 frame,
                 starts: chunk_starts(frame)?,
                 cached: None,
+                turns,
             };
             let first = pieces.iter().find_map(|p| match p {
                 Piece::Data(r) if !r.is_empty() => Some(r.start),

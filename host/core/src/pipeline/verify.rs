@@ -4,8 +4,8 @@
 //!
 //! While a block is compressed, each call of a user plugin is recorded (its
 //! input and output). Once all blocks of the chunk are compressed, the
-//! records are checked on the threads of the verify pool
-//! ([`parallel::run_verify`]), whose threads never encode: since the
+//! records are checked on the threads of the verify pool, or on a thread
+//! of their own ([`parallel::run_verify`]), which never encode: since the
 //! sandbox keeps one instance per plugin per thread, the decoding instance
 //! is never the encoding one, and has never seen the bytes it must give
 //! back. A plugin that keeps state between calls (a call counter, a stash of

@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::oneshot::{FRAME_TYPE, compress_body};
-use super::{Authed, answer, channel_body, emit_in_turn, first_piece, work};
+use super::{Authed, answer, channel_body, emit_in_turns, first_piece, work};
 use crate::app::App;
 use crate::params::CompressQuery;
 use crate::problem::{ApiResult, Problem};
@@ -170,7 +170,7 @@ async fn read_frame(
         .sum();
     out_headers.push((header::CONTENT_LENGTH, len.to_string()));
     out_headers.push((header::ACCEPT_RANGES, "bytes".to_owned()));
-    let mut rx = emit_in_turn(app, &auth, content, pieces).await?;
+    let mut rx = emit_in_turns(app, &auth, content, pieces);
     let first = first_piece(&mut rx).await?;
     app.metrics().bytes(&auth.label, "out", len);
     let mut response = channel_body(first, rx, auth.permit).into_response();

@@ -223,22 +223,21 @@ async fn work<T: Send + 'static>(
     out
 }
 
-/// Sends `pieces` of `content` from a worker thread, in one of the
+/// Sends `pieces` of `content` from a worker thread, decoding in the
 /// tenant's turns; the receiver gets them.
-async fn emit_in_turn<S: sandpress_core::frame::ReadAt + 'static>(
+fn emit_in_turns<S: sandpress_core::frame::ReadAt + 'static>(
     app: &App,
     auth: &Authed,
     content: crate::work::Content<S>,
     pieces: Vec<crate::work::Piece>,
-) -> Result<mpsc::Receiver<Result<Bytes, Problem>>, Problem> {
+) -> mpsc::Receiver<Result<Bytes, Problem>> {
     let (tx, rx) = mpsc::channel(4);
-    let turn = auth.tenant.work_turn().await?;
+    let turns = auth.tenant.turns();
     let (app, label) = (app.clone(), auth.label.clone());
     tokio::task::spawn_blocking(move || {
         let start = Instant::now();
-        crate::work::emit(content, pieces, tx);
-        drop(turn);
+        crate::work::emit(content, pieces, tx, &turns);
         app.metrics().work(&label, start.elapsed());
     });
-    Ok(rx)
+    rx
 }

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use sandpress_core::frame::FrameStats;
 use tokio_util::io::ReaderStream;
 
-use super::{Authed, answer, body_limits, channel_body, emit_in_turn, first_piece, work};
+use super::{Authed, answer, body_limits, channel_body, emit_in_turns, first_piece, work};
 use crate::app::App;
 use crate::body;
 use crate::params::CompressQuery;
@@ -59,8 +59,10 @@ pub(super) async fn compress_body(
     let (cparams, chunksize) = q.cparams(&registry)?;
     let (tx, reader) = body::channel();
     let start = Instant::now();
-    let job =
-        tokio::task::spawn_blocking(move || jobs::compress(reader, cparams, chunksize, registry));
+    let turns = auth.tenant.turns();
+    let job = tokio::task::spawn_blocking(move || {
+        jobs::compress(reader, cparams, chunksize, registry, &turns)
+    });
     let fed = body::feed(body, tx, body_limits(app, auth, u64::MAX)).await;
     let done = job
         .await
@@ -123,7 +125,7 @@ async fn decompress_body(app: &App, auth: Authed, body: Body) -> Result<Response
     .await?;
     let nbytes = frame.nbytes();
     let pieces = vec![Piece::Data(0..nbytes)];
-    let mut rx = emit_in_turn(app, &auth, Content::Decoded(Box::new(frame)), pieces).await?;
+    let mut rx = emit_in_turns(app, &auth, Content::Decoded(Box::new(frame)), pieces);
     let first = first_piece(&mut rx).await?;
     app.metrics().bytes(&auth.label, "out", nbytes);
     Ok((
