@@ -154,4 +154,46 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
         frame_again.body == raw,
         "the plugin is registered again from storage"
     );
+
+    // Tenants change while the server runs: it re-reads tenants.toml.
+    let sandpress = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .args(args)
+            .arg("--data")
+            .arg(data_dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let bob = sandpress(&["tenant", "add", "bob"]).trim().to_owned();
+    assert_eq!(
+        request(again.addr, "GET", "/v1/frames", &bob, &[], b"").status,
+        200
+    );
+    let listed = sandpress(&["tenant", "list"]);
+    assert!(
+        listed.starts_with("alice ") && listed.contains("\nbob "),
+        "{listed}"
+    );
+    let rotated = sandpress(&["tenant", "rotate-token", "alice"])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        request(again.addr, "GET", "/v1/frames", &token, &[], b"").status,
+        401
+    );
+    assert_eq!(
+        request(again.addr, "GET", "/v1/frames", &rotated, &[], b"").status,
+        200
+    );
+    sandpress(&["tenant", "remove", "bob"]);
+    assert_eq!(
+        request(again.addr, "GET", "/v1/frames", &bob, &[], b"").status,
+        401
+    );
 }

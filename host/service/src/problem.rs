@@ -181,9 +181,16 @@ impl IntoResponse for Problem {
             _ => {}
         }
         response.extensions_mut().insert(ProblemSlug(self.slug()));
+        if let Problem::PluginFailed { cause, .. } = &self {
+            response.extensions_mut().insert(PluginCause(cause));
+        }
         response
     }
 }
+
+/// Set on the answer to a request whose plugin failed: why.
+#[derive(Debug, Clone, Copy)]
+pub struct PluginCause(pub &'static str);
 
 /// Set on error answers, so the metrics layer can count causes.
 #[derive(Debug, Clone, Copy)]

@@ -62,11 +62,8 @@ async fn bad_parameters_are_422() {
     let typo = s
         .as_tenant(0, Method::POST, "/v1/compress?typesize=x", ints(0..10))
         .await;
-    assert_eq!(
-        typo.status,
-        StatusCode::BAD_REQUEST,
-        "axum's own query rejection"
-    );
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(typo.problem_type(), "urn:sandpress:problem:bad-parameter");
     let route = s.as_tenant(0, Method::GET, "/v1/nothing", Vec::new()).await;
     assert_eq!(route.status, StatusCode::NOT_FOUND);
     assert_eq!(route.problem_type(), "urn:sandpress:problem:not-found");
@@ -103,6 +100,7 @@ async fn a_bad_plugin_is_422_with_the_clis_cause() {
         "/v1/plugins/12?kind=codec",
         "/v1/plugins/160?kind=prefilter",
         "/v1/plugins/x?kind=codec",
+        "/v1/plugins/160",
     ] {
         let a = s
             .as_tenant(

@@ -54,7 +54,7 @@ pub struct LoadOptions {
 }
 
 /// A looping codec: every call spins until its deadline.
-const SPIN_CODEC: &str = include_str!("../../../../tests/guests/spin_codec.wat");
+const SPIN_CODEC: &str = include_str!("looping_codec.wat");
 
 /// Int32 data that compresses about 3x with shuffle and zstd.
 fn body(bytes: usize) -> Vec<u8> {
@@ -364,4 +364,42 @@ pub fn run(o: &LoadOptions, out: &mut dyn Write) -> Result<()> {
     )?;
     server.kill();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sandpress_core::plugin::{BlockInfo, CodecPlugin, PluginError, Stopped};
+
+    #[test]
+    fn the_looping_codec_loads_and_runs_to_its_deadline() {
+        let limits = sandpress_sandbox::Limits::default().deadline(Duration::from_millis(50));
+        let sandbox = Sandbox::builder()
+            .no_cache()
+            .limits(limits)
+            .build()
+            .unwrap();
+        let bytes = wat::parse_str(SPIN_CODEC).unwrap();
+        let codec = sandbox.load_codec("spin", 170, &bytes).unwrap();
+        let input = body(200_000);
+        let info = BlockInfo {
+            typesize: 4,
+            blocksize: input.len() as u32,
+            ..BlockInfo::default()
+        };
+        let mut out = Vec::new();
+        let e = codec.encode(&input, 0, &info, &mut out).unwrap_err();
+        assert!(
+            matches!(e, PluginError::Stopped(Stopped::Deadline { .. })),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let d: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(pct(&d, 0.5), Duration::from_millis(50));
+        assert_eq!(pct(&d, 0.99), Duration::from_millis(99));
+        assert_eq!(pct(&d[..1], 0.99), Duration::from_millis(1));
+    }
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::oneshot::{FRAME_TYPE, compress_body};
-use super::{Authed, answer, channel_body, emit_in_turns, first_piece, work};
+use super::{Authed, Params, channel_body, emit_in_turns, first_piece, work};
 use crate::app::App;
 use crate::params::CompressQuery;
 use crate::problem::{ApiResult, Problem};
@@ -77,7 +77,7 @@ pub async fn put_frame(
     State(app): State<App>,
     auth: Authed,
     Path(name): Path<String>,
-    Query(q): Query<CompressQuery>,
+    Params(q): Params<CompressQuery>,
     body: Body,
 ) -> Response {
     let run = async {
@@ -95,7 +95,7 @@ pub async fn put_frame(
     };
     match run.await {
         Ok(entry) => (StatusCode::CREATED, Json(entry)).into_response(),
-        Err(p) => answer(p),
+        Err(p) => p.into_response(),
     }
 }
 
@@ -118,12 +118,12 @@ pub async fn get_frame(
     State(app): State<App>,
     auth: Authed,
     Path(name): Path<String>,
-    Query(q): Query<GetFrameQuery>,
+    Params(q): Params<GetFrameQuery>,
     headers: HeaderMap,
 ) -> Response {
     match read_frame(&app, auth, &name, q.raw == Some(1), &headers).await {
         Ok(r) => r,
-        Err(p) => answer(p),
+        Err(p) => p.into_response(),
     }
 }
 

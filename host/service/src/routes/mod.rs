@@ -23,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::App;
-use crate::problem::{Problem, ProblemSlug};
+use crate::problem::{PluginCause, Problem, ProblemSlug};
 use crate::tenant::Tenant;
 
 /// The API's description, completed by the routes.
@@ -118,21 +118,19 @@ async fn track(State(app): State<App>, mut req: Request, next: Next) -> Response
     response
 }
 
-/// Set on the answer to a request whose plugin failed.
-#[derive(Debug, Clone, Copy)]
-struct PluginCause(&'static str);
+/// The query string as `T`. One that does not parse is a 422 problem
+/// like any other bad parameter (axum's own `Query` answers 400 in plain
+/// text).
+pub struct Params<T>(pub T);
 
-/// A problem as an answer, with the plugin's failure cause for metrics.
-fn answer(p: Problem) -> Response {
-    let cause = match &p {
-        Problem::PluginFailed { cause, .. } => Some(*cause),
-        _ => None,
-    };
-    let mut r = axum::response::IntoResponse::into_response(p);
-    if let Some(c) = cause {
-        r.extensions_mut().insert(PluginCause(c));
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(q)| Params(q))
+            .map_err(|e| Problem::BadParameter(e.body_text()))
     }
-    r
 }
 
 /// An authenticated request: its tenant and the request slot it holds.

@@ -3,14 +3,14 @@
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use sandpress_core::frame::FrameStats;
 use tokio_util::io::ReaderStream;
 
-use super::{Authed, answer, body_limits, channel_body, emit_in_turns, first_piece, work};
+use super::{Authed, Params, body_limits, channel_body, emit_in_turns, first_piece, work};
 use crate::app::App;
 use crate::body;
 use crate::params::CompressQuery;
@@ -36,7 +36,7 @@ pub const FRAME_TYPE: &str = "application/x-blosc2-frame";
 pub async fn compress(
     State(app): State<App>,
     auth: Authed,
-    Query(q): Query<CompressQuery>,
+    Params(q): Params<CompressQuery>,
     body: Body,
 ) -> Response {
     match compress_body(&app, &auth, &q, body).await {
@@ -44,7 +44,7 @@ pub async fn compress(
             app.metrics().bytes(&auth.label, "out", stats.frame_len);
             file_body(file, stats.frame_len, auth.permit)
         }
-        Err(p) => answer(p),
+        Err(p) => p.into_response(),
     }
 }
 
@@ -111,7 +111,7 @@ pub(super) fn file_body(
 pub async fn decompress(State(app): State<App>, auth: Authed, body: Body) -> Response {
     match decompress_body(&app, auth, body).await {
         Ok(r) => r,
-        Err(p) => answer(p),
+        Err(p) => p.into_response(),
     }
 }
 

@@ -3,13 +3,13 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{Authed, answer, body_limits};
+use super::{Authed, Params, body_limits};
 use crate::app::App;
 use crate::body::spool;
 use crate::problem::{ApiResult, Problem};
@@ -43,7 +43,7 @@ pub async fn put_plugin(
     State(app): State<App>,
     auth: Authed,
     Path(id): Path<String>,
-    Query(q): Query<PutPluginQuery>,
+    Params(q): Params<PutPluginQuery>,
     body: Body,
 ) -> Response {
     let run = async {
@@ -64,8 +64,8 @@ pub async fn put_plugin(
             .await
     };
     match run.await {
-        Ok(info) => axum::response::IntoResponse::into_response(Json(info)),
-        Err(p) => answer(p),
+        Ok(info) => Json(info).into_response(),
+        Err(p) => p.into_response(),
     }
 }
 
