@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use sandpress_core::plugin::{PluginError, Stopped};
 use wasmtime::component::InstancePre;
-use wasmtime::{Store, Trap};
+use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::bindings::{InstantiateError, World};
 use crate::memory_budget::MemoryBudget;
@@ -84,7 +84,12 @@ pub(crate) struct Runner<W: World> {
     budget: MemoryBudget,
     wasi: bool,
     ticks: u64,
+    long_call: Option<LongCallHook>,
 }
+
+/// Called on the calling thread at every epoch tick of a plugin call after
+/// its first (see [`SandboxBuilder::on_long_call`](crate::SandboxBuilder::on_long_call)).
+pub type LongCallHook = Arc<dyn Fn() + Send + Sync>;
 
 impl<W: World> Runner<W> {
     /// A runner for `pre` under `limits`, its memory taken from the
@@ -95,6 +100,7 @@ impl<W: World> Runner<W> {
         limits: Limits,
         budget: MemoryBudget,
         wasi: bool,
+        long_call: Option<LongCallHook>,
     ) -> wasmtime::Result<Arc<Self>> {
         let engine = pre.engine().clone();
         Ok(Arc::new(Runner {
@@ -106,6 +112,7 @@ impl<W: World> Runner<W> {
             budget,
             wasi,
             ticks: deadline_ticks(limits.get_deadline()),
+            long_call,
         }))
     }
 
@@ -148,6 +155,19 @@ impl<W: World> Runner<W> {
             StoreState::new(&self.limits, &self.budget, self.wasi),
         );
         store.limiter(|state| &mut state.limiter);
+        if let Some(hook) = &self.long_call {
+            // The deadline counted tick by tick, the hook run at each.
+            let hook = hook.clone();
+            store.epoch_deadline_callback(move |mut ctx| {
+                let left = &mut ctx.data_mut().ticks_left;
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    return Ok(UpdateDeadline::Interrupt);
+                }
+                hook();
+                Ok(UpdateDeadline::Continue(1))
+            });
+        }
         self.arm(&mut store)?;
         let exports = W::instantiate(&self.pre, &mut store).map_err(|e| match e {
             InstantiateError::Instantiate(e) => self.stopped(&store, &e, true),
@@ -164,7 +184,12 @@ impl<W: World> Runner<W> {
 
     /// Resets the deadline, the fuel and the limiter's record before a call.
     fn arm(&self, store: &mut Store<StoreState>) -> Result<(), Stopped> {
-        store.set_epoch_deadline(self.ticks);
+        if self.long_call.is_some() {
+            store.data_mut().ticks_left = self.ticks;
+            store.set_epoch_deadline(1);
+        } else {
+            store.set_epoch_deadline(self.ticks);
+        }
         if let Some(fuel) = self.limits.get_fuel() {
             store.set_fuel(fuel).map_err(|e| Stopped::Fuel {
                 message: error_line(&e),

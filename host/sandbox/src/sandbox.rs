@@ -15,7 +15,7 @@ use wasmtime::{
 use crate::bindings::World;
 use crate::cache::DiskCache;
 use crate::compile_budget::check_compile_budget;
-use crate::instance::{EPOCH_TICK, Runner};
+use crate::instance::{EPOCH_TICK, LongCallHook, Runner};
 use crate::memory_budget::MemoryBudget;
 use crate::plugins::TransformRunner;
 use crate::store::StoreState;
@@ -60,6 +60,7 @@ struct Inner {
     plain: Linker<StoreState>,
     /// Linker with deny-all WASI p2, made when first needed.
     wasi: OnceLock<Result<Linker<StoreState>, String>>,
+    long_call: Option<LongCallHook>,
 }
 
 /// Where compiled components are cached.
@@ -71,10 +72,21 @@ enum CacheSetting {
 }
 
 /// Builds a [`Sandbox`]: limits and cache directory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxBuilder {
     limits: Limits,
     cache: CacheSetting,
+    long_call: Option<LongCallHook>,
+}
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("limits", &self.limits)
+            .field("cache", &self.cache)
+            .field("long_call", &self.long_call.is_some())
+            .finish()
+    }
 }
 
 impl Default for SandboxBuilder {
@@ -82,6 +94,7 @@ impl Default for SandboxBuilder {
         SandboxBuilder {
             limits: Limits::default(),
             cache: CacheSetting::Default,
+            long_call: None,
         }
     }
 }
@@ -119,6 +132,19 @@ impl SandboxBuilder {
         self
     }
 
+    /// Runs `hook` on the calling thread at every epoch tick (10 ms) of a
+    /// plugin call after its first, until the call ends or reaches its
+    /// deadline. The deadline is then counted in such ticks, one per run
+    /// of the hook, so time spent in the hook stretches the call's wall
+    /// time but not its count. A service uses it to let a long call give
+    /// its core to other tenants' work, by sleeping in the hook. Default:
+    /// none (the deadline is one epoch deadline, no callback).
+    #[must_use]
+    pub fn on_long_call(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.long_call = Some(Arc::new(hook));
+        self
+    }
+
     /// Creates the engine and starts its epoch ticker.
     pub fn build(self) -> Result<Sandbox, SandboxError> {
         let engine = Engine::new(&self.engine_config()).map_err(|e| SandboxError::Engine {
@@ -141,6 +167,7 @@ impl SandboxBuilder {
                 budget: MemoryBudget::new(self.limits.get_total_memory()),
                 cache,
                 wasi: OnceLock::new(),
+                long_call: self.long_call,
             }),
         })
     }
@@ -283,8 +310,14 @@ impl Sandbox {
             message: format!("{e:#}"),
         };
         let pre = linker.instantiate_pre(&component).map_err(unlinkable)?;
-        let runner =
-            Runner::new(pre, inner.limits, inner.budget.clone(), wasi).map_err(unlinkable)?;
+        let runner = Runner::new(
+            pre,
+            inner.limits,
+            inner.budget.clone(),
+            wasi,
+            inner.long_call.clone(),
+        )
+        .map_err(unlinkable)?;
         // Only a component that passed every check is cached.
         if let (true, Some(cache)) = (fresh, &inner.cache) {
             cache.store(&sha256, &component);

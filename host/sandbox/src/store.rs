@@ -151,6 +151,9 @@ impl ResourceLimiter for MemoryLimiter {
 pub(crate) struct StoreState {
     /// The memory limiter, installed with `Store::limiter`.
     pub(crate) limiter: MemoryLimiter,
+    /// Epoch ticks the current call may still run, when its deadline is
+    /// counted tick by tick (a sandbox with a long-call hook).
+    pub(crate) ticks_left: u64,
     wasi: Option<WasiCtx>,
     table: ResourceTable,
     log_capacity: usize,
@@ -165,6 +168,7 @@ impl StoreState {
         table.set_max_capacity(limits.get_wasi_resources());
         StoreState {
             limiter: MemoryLimiter::new(limits.get_memory(), budget.clone()),
+            ticks_left: 0,
             wasi: wasi.then(|| deny_all_wasi(log_capacity)),
             table,
             log_capacity,

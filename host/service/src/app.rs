@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::storage::Storage;
-use crate::tenant::Tenant;
+use crate::tenant::{Shared, Tenant};
 use crate::tenants::{self, TenantsFile};
 
 /// How the service is set up.
@@ -62,6 +62,7 @@ struct Inner {
     storage: Storage,
     metrics: Metrics,
     tenants: Mutex<Tenants>,
+    shared: Shared,
 }
 
 impl std::fmt::Debug for App {
@@ -81,8 +82,13 @@ impl App {
 
     /// Opens the service with its objects in `storage`.
     pub async fn with_storage(config: Config, storage: Storage) -> anyhow::Result<App> {
+        let shared = Shared {
+            cache_dir: config.compile_cache.then(|| config.data_dir.join("cache")),
+            busy: Default::default(),
+        };
         let app = App {
             inner: Arc::new(Inner {
+                shared,
                 metrics: Metrics::new(config.max_tenant_labels),
                 config,
                 storage,
@@ -149,21 +155,14 @@ impl App {
         for c in configs {
             let tenant = match by_name.remove(&c.name) {
                 Some(t) if *t.limits() == c.limits => t,
-                _ => {
-                    let cache = self
-                        .inner
-                        .config
-                        .compile_cache
-                        .then(|| self.inner.config.data_dir.join("cache"));
-                    Tenant::open(
-                        c.name.clone(),
-                        c.limits,
-                        self.inner.storage.tenant(&c.name),
-                        cache,
-                    )
-                    .await
-                    .map_err(|p| anyhow::anyhow!("tenant {}: {p}", c.name))?
-                }
+                _ => Tenant::open(
+                    c.name.clone(),
+                    c.limits,
+                    self.inner.storage.tenant(&c.name),
+                    self.inner.shared.clone(),
+                )
+                .await
+                .map_err(|p| anyhow::anyhow!("tenant {}: {p}", c.name))?,
             };
             fresh.insert(c.token_sha256, tenant);
         }

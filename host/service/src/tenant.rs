@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 use object_store::path::Path;
@@ -25,6 +26,49 @@ use crate::problem::{Problem, one_line};
 use crate::storage::TenantStore;
 use crate::tenants::hex;
 
+/// What all tenants of a server share: where compiled plugins are cached,
+/// and the count of requests in progress over all tenants.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// Compiled plugins' cache directory (none: no cache).
+    pub cache_dir: Option<PathBuf>,
+    /// Requests in progress, all tenants together.
+    pub busy: Arc<AtomicUsize>,
+}
+
+/// A long plugin call (past one epoch tick) of a tenant sleeps this long
+/// at each further tick while another tenant has a request in progress:
+/// it then gets about half of a core, the rest going to the others.
+const YIELD: Duration = Duration::from_millis(10);
+
+/// A held slot of a tenant (a request slot or a work turn), given back
+/// when dropped. A request slot is also counted in the tenant's and the
+/// server's busy counts while held.
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+    counts: Vec<Arc<AtomicUsize>>,
+}
+
+impl Slot {
+    fn new(permit: OwnedSemaphorePermit, counts: Vec<Arc<AtomicUsize>>) -> Slot {
+        for c in &counts {
+            c.fetch_add(1, Ordering::AcqRel);
+        }
+        Slot {
+            _permit: permit,
+            counts,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        for c in &self.counts {
+            c.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 /// A tenant's turns to do pipeline work, taken from a worker thread one
 /// chunk at a time: a request that waits for its client (body pieces, or
 /// room to send) holds none.
@@ -36,7 +80,7 @@ pub struct Turns {
 impl Turns {
     /// Waits for a turn (from a worker thread, never the async runtime);
     /// it ends when the permit is dropped.
-    pub fn take(&self) -> Result<OwnedSemaphorePermit, Problem> {
+    pub fn take(&self) -> Result<Slot, Problem> {
         self.runtime.block_on(self.tenant.work_turn())
     }
 }
@@ -66,7 +110,9 @@ pub struct Tenant {
     name: String,
     limits: TenantLimits,
     store: TenantStore,
-    cache_dir: Option<PathBuf>,
+    shared: Shared,
+    /// Requests of this tenant in progress.
+    busy: Arc<AtomicUsize>,
     sandbox: Mutex<Option<Sandbox>>,
     plugins: RwLock<BTreeMap<u8, Plugin>>,
     slots: Arc<Semaphore>,
@@ -107,14 +153,14 @@ fn info_path(id: u8) -> Path {
 }
 
 impl Tenant {
-    /// Tenant `name` under `limits`, storing in `store`; compiled plugins
-    /// are cached in `cache_dir`. Reads its plugins and usage back from
+    /// Tenant `name` under `limits`, storing in `store`, sharing `shared`
+    /// with the other tenants. Reads its plugins and usage back from
     /// storage.
     pub async fn open(
         name: String,
         limits: TenantLimits,
         store: TenantStore,
-        cache_dir: Option<PathBuf>,
+        shared: Shared,
     ) -> Result<Arc<Tenant>, Problem> {
         let tenant = Arc::new(Tenant {
             slots: Arc::new(Semaphore::new(limits.concurrency as usize)),
@@ -123,7 +169,8 @@ impl Tenant {
             name,
             limits,
             store,
-            cache_dir,
+            shared,
+            busy: Arc::new(AtomicUsize::new(0)),
             sandbox: Mutex::new(None),
             plugins: RwLock::new(BTreeMap::new()),
         });
@@ -177,23 +224,30 @@ impl Tenant {
     }
 
     /// A request slot, held for the request's life; 429 when all are taken.
-    pub fn acquire(&self) -> Result<OwnedSemaphorePermit, Problem> {
-        self.slots
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| Problem::TooManyRequests {
-                limit: self.limits.concurrency,
-            })
+    pub fn acquire(&self) -> Result<Slot, Problem> {
+        let permit =
+            self.slots
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| Problem::TooManyRequests {
+                    limit: self.limits.concurrency,
+                })?;
+        Ok(Slot::new(
+            permit,
+            vec![self.busy.clone(), self.shared.busy.clone()],
+        ))
     }
 
     /// A turn to do pipeline work on a worker thread, waited for; held
     /// until the work is done.
-    pub async fn work_turn(&self) -> Result<OwnedSemaphorePermit, Problem> {
-        self.workers
+    pub async fn work_turn(&self) -> Result<Slot, Problem> {
+        let permit = self
+            .workers
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| Problem::Unavailable("the tenant is being removed".into()))
+            .map_err(|_| Problem::Unavailable("the tenant is being removed".into()))?;
+        Ok(Slot::new(permit, Vec::new()))
     }
 
     /// Its turns, taken from worker threads.
@@ -256,8 +310,17 @@ impl Tenant {
         if let Some(s) = slot.as_ref() {
             return Ok(s.clone());
         }
-        let builder = Sandbox::builder().limits(self.limits.sandbox());
-        let builder = match &self.cache_dir {
+        // A call of this tenant's plugins that runs past a tick yields to
+        // the other tenants' requests while there are some.
+        let (mine, all) = (self.busy.clone(), self.shared.busy.clone());
+        let builder = Sandbox::builder()
+            .limits(self.limits.sandbox())
+            .on_long_call(move || {
+                if all.load(Ordering::Acquire) > mine.load(Ordering::Acquire) {
+                    std::thread::sleep(YIELD);
+                }
+            });
+        let builder = match &self.shared.cache_dir {
             Some(dir) => builder.cache_dir(dir),
             None => builder.no_cache(),
         };

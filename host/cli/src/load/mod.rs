@@ -42,6 +42,9 @@ pub struct LoadOptions {
     /// Requests per client in the throughput runs.
     #[arg(long, default_value_t = 4)]
     pub requests: usize,
+    /// Rounds of in-process and served runs per pipeline (medians shown).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// Requests of tenant B in each noisy-neighbour run.
     #[arg(long, default_value_t = 40)]
     pub victim_requests: usize,
@@ -154,6 +157,11 @@ fn latencies(
     Ok(all)
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i]
@@ -204,8 +212,8 @@ pub fn run(o: &LoadOptions, out: &mut dyn Write) -> Result<()> {
     let data = body(o.body_mb << 20);
     writeln!(
         out,
-        "sandpress load: server at http://{addr}, bodies of {} MiB, {} clients x {} requests",
-        o.body_mb, o.clients, o.requests
+        "sandpress load: server at http://{addr}, bodies of {} MiB, {} clients x {} requests, medians of {} rounds",
+        o.body_mb, o.clients, o.requests, o.rounds
     )?;
 
     // Throughput.
@@ -243,8 +251,14 @@ pub fn run(o: &LoadOptions, out: &mut dyn Write) -> Result<()> {
         ),
     ] {
         served(addr, &fast, path, &data, o.clients, 1)?; // warm-up
-        let reference = in_process(&data, codec, &registry, o.clients * o.requests)?;
-        let got = served(addr, &fast, path, &data, o.clients, o.requests)?;
+        // Rounds of one and then the other, so that both see the same
+        // machine; the median round of each is reported.
+        let (mut reference, mut got) = (Vec::new(), Vec::new());
+        for _ in 0..o.rounds.max(1) {
+            reference.push(in_process(&data, codec, &registry, o.clients * o.requests)?);
+            got.push(served(addr, &fast, path, &data, o.clients, o.requests)?);
+        }
+        let (reference, got) = (median(reference), median(got));
         writeln!(
             out,
             "  {label:<28} {reference:>10.0} {got:>10.0} {:>6.2}x",

@@ -8,6 +8,7 @@ mod common;
 mod embedded;
 mod hostile;
 mod limits;
+mod long_call;
 mod refusals;
 mod reuse;
 mod threads;

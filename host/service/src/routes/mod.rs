@@ -17,14 +17,14 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use bytes::Bytes;
 use futures::stream::{self, StreamExt};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::mpsc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::App;
 use crate::problem::{PluginCause, Problem, ProblemSlug};
-use crate::tenant::Tenant;
+use crate::tenant::{Slot, Tenant};
 
 /// The API's description, completed by the routes.
 #[derive(OpenApi)]
@@ -138,7 +138,7 @@ pub struct Authed {
     /// The tenant the token belongs to.
     pub tenant: Arc<Tenant>,
     /// Held until the answer is sent.
-    pub permit: OwnedSemaphorePermit,
+    pub permit: Slot,
     /// The tenant's metrics label.
     pub label: String,
 }
@@ -174,7 +174,7 @@ impl FromRequestParts<App> for Authed {
 fn channel_body(
     first: Option<Bytes>,
     rx: mpsc::Receiver<Result<Bytes, Problem>>,
-    permit: OwnedSemaphorePermit,
+    permit: Slot,
 ) -> axum::body::Body {
     let rest = stream::unfold((rx, permit), |(mut rx, permit)| async move {
         let item = rx.recv().await?;

@@ -74,11 +74,7 @@ pub(super) async fn compress_body(
 }
 
 /// A finished temporary file as the answer's body.
-pub(super) fn file_body(
-    file: std::fs::File,
-    len: u64,
-    permit: tokio::sync::OwnedSemaphorePermit,
-) -> Response {
+pub(super) fn file_body(file: std::fs::File, len: u64, permit: crate::tenant::Slot) -> Response {
     let stream =
         ReaderStream::with_capacity(tokio::fs::File::from_std(file), 1 << 20).map(move |piece| {
             let _held = &permit;
