@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use sandpress_sandbox::Limits;
 
-use crate::files::compress::parse_size;
+use sandpress_core::parse_size;
 
 /// Options that set the [`Limits`] plugins run under; each one left out
 /// keeps the library's default.

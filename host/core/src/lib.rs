@@ -20,7 +20,7 @@ pub mod schunk;
 
 pub use error::{Error, Result};
 pub use filter_chain::FilterChain;
-pub use params::{CParams, DParams, ParseSplitModeError, SplitMode, Transform};
+pub use params::{CParams, DParams, ParseSplitModeError, SplitMode, Transform, parse_size};
 pub use registry::Registry;
 pub use sandpress_format as format;
 pub use sandpress_kernels::{codecs, filters};

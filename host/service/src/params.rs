@@ -41,24 +41,9 @@ fn bad(msg: String) -> Problem {
     Problem::BadParameter(msg)
 }
 
-/// Parses `4M`, `64K` or plain bytes.
-pub fn parse_size(name: &str, s: &str) -> Result<usize, Problem> {
-    let t = s.trim();
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (
-            &t[..i],
-            match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                _ => return Err(bad(format!("{name} {s:?}: use bytes or a K or M suffix"))),
-            },
-        ),
-        _ => (t, 1usize),
-    };
-    num.parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| bad(format!("{name} {s:?} is not a size")))
+/// Parses a size parameter (`4M`, `64K` or plain bytes).
+fn parse_size(name: &str, s: &str) -> Result<usize, Problem> {
+    sandpress_core::parse_size(s).map_err(|e| bad(format!("{name}: {e}")))
 }
 
 fn user_id(s: &str, what: &str, registered: impl Fn(u8) -> bool) -> Result<Option<u8>, Problem> {

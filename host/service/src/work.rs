@@ -165,9 +165,14 @@ impl<S: ReadAt> Decoder<'_, S> {
         let mut at = r.start;
         while at < r.end {
             let i = self.starts.partition_point(|&s| s <= at) - 1;
+            let Some(&next) = self.starts.get(i + 1) else {
+                return Err(Problem::BadFrame(format!(
+                    "byte {at} lies past the frame's chunks"
+                )));
+            };
             let chunk = self.chunk(i)?;
             let from = (at - self.starts[i]) as usize;
-            let to = (r.end.min(self.starts[i + 1]) - self.starts[i]) as usize;
+            let to = (r.end.min(next) - self.starts[i]) as usize;
             if tx.blocking_send(Ok(chunk.slice(from..to))).is_err() {
                 return Ok(false);
             }

@@ -26,12 +26,7 @@ async fn a_stored_frame_reads_back_whole_by_range_and_raw() {
             data.clone(),
         )
         .await;
-    assert_eq!(
-        put.status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&put.body)
-    );
+    put.expect(StatusCode::CREATED);
     let size = put.json()["size"].as_u64().unwrap();
 
     let whole = get(&s, "/v1/frames/ints", None).await;

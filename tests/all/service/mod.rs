@@ -35,6 +35,16 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Checks the status, showing the body when it is another.
+    pub fn expect(&self, status: StatusCode) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+    }
+
     /// The body as a problem document's `type`, checking the media type.
     pub fn problem_type(&self) -> String {
         assert_eq!(

@@ -19,12 +19,7 @@ async fn a_builtin_pipeline_round_trips() {
             data.clone(),
         )
         .await;
-    assert_eq!(
-        c.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&c.body)
-    );
+    c.expect(StatusCode::OK);
     assert_eq!(c.headers["content-type"], "application/x-blosc2-frame");
     assert!(c.body.len() < data.len() / 10, "{} bytes", c.body.len());
     let frame = Frame::from_bytes(c.body.clone()).unwrap();
@@ -42,12 +37,7 @@ async fn a_builtin_pipeline_round_trips() {
 async fn a_tenants_wasm_codec_and_filter_run_in_the_pipeline() {
     let s = service(&["alice"], "").await;
     let codec = put_plugin(&s, 0, 160, "codec", sandpress_example_plugins::REPEAT_CODEC).await;
-    assert_eq!(
-        codec.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&codec.body)
-    );
+    codec.expect(StatusCode::OK);
     let info = codec.json();
     assert_eq!(info["id"], 160);
     assert_eq!(info["kind"], "codec");
@@ -74,12 +64,7 @@ async fn a_tenants_wasm_codec_and_filter_run_in_the_pipeline() {
             data.clone(),
         )
         .await;
-    assert_eq!(
-        c.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&c.body)
-    );
+    c.expect(StatusCode::OK);
     let frame = Frame::from_bytes(c.body.clone()).unwrap();
     assert_eq!(frame.header().codec, 160);
     let ids: Vec<u8> = frame.plugins().iter().map(|r| r.meta.id).collect();
@@ -88,12 +73,7 @@ async fn a_tenants_wasm_codec_and_filter_run_in_the_pipeline() {
     let d = s
         .as_tenant(0, Method::POST, "/v1/decompress", c.body.clone())
         .await;
-    assert_eq!(
-        d.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&d.body)
-    );
+    d.expect(StatusCode::OK);
     assert!(d.body == data);
 
     // Another component under the same id: the frame's sha256 no longer

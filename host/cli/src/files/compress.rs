@@ -7,7 +7,7 @@ use anyhow::{Context, Result, ensure};
 use clap::Args;
 use sandpress_core::frame::{FrameStats, FrameWriter};
 use sandpress_core::plugin::PluginKind;
-use sandpress_core::{CParams, FilterChain, Registry, SplitMode};
+use sandpress_core::{CParams, FilterChain, Registry, SplitMode, parse_size};
 
 use super::io::{self, SUFFIX};
 use super::npy::{self, NpyHeader};
@@ -55,26 +55,6 @@ pub struct CompressArgs {
     /// filter encodes is decoded again, by another instance, and compared).
     #[arg(long)]
     pub no_verify: bool,
-}
-
-/// Parses `4M`, `64K`, `1G` or plain bytes.
-pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (
-            &t[..i],
-            match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                _ => return Err(format!("unknown size suffix in {s:?} (K, M, G)")),
-            },
-        ),
-        _ => (t, 1),
-    };
-    let n: usize = num.parse().map_err(|_| format!("{s:?} is not a size"))?;
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 fn derive_output(input: &Path) -> Result<PathBuf> {
