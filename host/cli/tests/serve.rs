@@ -122,8 +122,12 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
     let mut server = server;
     server.kill();
     drop(s);
+    let tmp = data_dir.path().join("tmp");
+    let left = || std::fs::read_dir(&tmp).unwrap().count();
+    assert_eq!(left(), 1, "the cut upload's frame, half written");
 
     let again = Server::start(Path::new(BIN), data_dir.path(), &[]).unwrap();
+    assert_eq!(left(), 0, "a new server empties its tmp/");
     let list = request(again.addr, "GET", "/v1/frames", &token, &[], b"");
     let listed: serde_json::Value = serde_json::from_slice(&list.body).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");

@@ -19,7 +19,8 @@ use crate::tenants::{self, TenantsFile};
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The data directory: `tenants.toml`, `store/` (unless `storage` is
-    /// given) and `cache/` (compiled plugins).
+    /// given), `cache/` (compiled plugins) and `tmp/` (frames being
+    /// written; emptied when the service starts).
     pub data_dir: PathBuf,
     /// Distinct tenant labels in metrics; tenants past it share one.
     pub max_tenant_labels: usize,
@@ -80,8 +81,17 @@ impl App {
         App::with_storage(config, storage).await
     }
 
-    /// Opens the service with its objects in `storage`.
+    /// Opens the service with its objects in `storage`. Empties `tmp/` of
+    /// what a killed server left there.
     pub async fn with_storage(config: Config, storage: Storage) -> anyhow::Result<App> {
+        let tmp = config.data_dir.join("tmp");
+        match std::fs::remove_dir_all(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("cannot empty {}: {e}", tmp.display()),
+        }
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", tmp.display()))?;
         let shared = Shared {
             cache_dir: config.compile_cache.then(|| config.data_dir.join("cache")),
             busy: Default::default(),
@@ -97,6 +107,11 @@ impl App {
         };
         app.refresh().await?;
         Ok(app)
+    }
+
+    /// Where frames being written are kept.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.inner.config.data_dir.join("tmp")
     }
 
     /// How long a request body may send nothing.

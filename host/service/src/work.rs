@@ -18,17 +18,18 @@ use crate::tenant::{Tenant, Turns};
 /// Bytes sent per piece of an answer.
 const PIECE: u64 = 1 << 20;
 
-/// Compresses everything `input` gives into a frame in a temporary file;
-/// returns the file (rewound) and the frame's figures.
+/// Compresses everything `input` gives into a frame in a temporary file
+/// in `tmp_dir`; returns the file (rewound) and the frame's figures.
 pub fn compress(
     mut input: BodyReader,
     cparams: CParams,
     chunksize: usize,
     registry: Registry,
     turns: &Turns,
+    tmp_dir: &std::path::Path,
 ) -> Result<(std::fs::File, FrameStats), Problem> {
-    let mut w =
-        FrameWriter::create_temp(cparams, chunksize, Vec::new(), registry).map_err(from_core)?;
+    let mut w = FrameWriter::create_temp_in(tmp_dir, cparams, chunksize, Vec::new(), registry)
+        .map_err(from_core)?;
     let mut buf = vec![0u8; chunksize];
     loop {
         let mut n = 0;

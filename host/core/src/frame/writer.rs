@@ -102,8 +102,29 @@ impl FrameWriter {
         metalayers: Vec<(String, Vec<u8>)>,
         registry: Registry,
     ) -> Result<Self> {
-        let tmp =
-            NamedTempFile::new().map_err(|e| Error::io("create", &std::env::temp_dir(), e))?;
+        Self::create_temp_in(
+            &std::env::temp_dir(),
+            cparams,
+            chunksize,
+            metalayers,
+            registry,
+        )
+    }
+
+    /// Like [`create_temp`](Self::create_temp), the file in `dir` (a
+    /// server cleans its own directory of what a crash left there).
+    pub fn create_temp_in(
+        dir: &Path,
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        let tmp = tempfile::Builder::new()
+            .prefix(".sandpress-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io("create a file in", dir, e))?;
         Self::start(tmp, None, cparams, chunksize, metalayers, registry)
     }
 

@@ -60,8 +60,9 @@ pub(super) async fn compress_body(
     let (tx, reader) = body::channel();
     let start = Instant::now();
     let turns = auth.tenant.turns();
+    let tmp_dir = app.tmp_dir();
     let job = tokio::task::spawn_blocking(move || {
-        jobs::compress(reader, cparams, chunksize, registry, &turns)
+        jobs::compress(reader, cparams, chunksize, registry, &turns, &tmp_dir)
     });
     let fed = body::feed(body, tx, body_limits(app, auth, u64::MAX)).await;
     let done = job
