@@ -1,6 +1,6 @@
 //! `sandpress serve`: every route and every error in-process (the
-//! router called directly), tenant isolation, and the real binary end to
-//! end is in `host/cli/tests/serve.rs` (it needs the binary).
+//! router called directly), and tenant isolation. The real binary, end
+//! to end, is tested in `host/cli/tests/serve.rs` (it needs the binary).
 
 mod errors;
 mod frames;
