@@ -13,26 +13,7 @@
 /// characters are escaped (`\n`, `\u{1b}`) so that nothing in a message
 /// (a guest's, a file name) can break the line or drive the terminal.
 pub fn one_line(error: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if line.ends_with(&text) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    let mut escaped = String::with_capacity(line.len());
-    for c in line.chars() {
-        if c.is_control() {
-            escaped.extend(c.escape_debug());
-        } else {
-            escaped.push(c);
-        }
-    }
-    escaped
+    sandpress_core::error::one_line(error.as_ref())
 }
 
 #[cfg(test)]

@@ -173,3 +173,36 @@ pub struct VerifyMismatch {
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `error` and its causes (its `source()` chain) on one line, each cause
+/// once, joined with `: `, control characters escaped (`\n`, `\u{1b}`)
+/// so that nothing in a message (a guest's, a file name) can break the
+/// line or drive a terminal.
+///
+/// Errors here include their cause in their own message (so `to_string()`
+/// tells the whole story) and also return it from `source()` (so callers
+/// can downcast to it); a cause is therefore printed only when the line so
+/// far does not already end with it.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    let mut cause = Some(error);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !line.ends_with(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    let mut escaped = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}

@@ -11,6 +11,7 @@ pub mod filter_chain;
 pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod io;
 mod parallel;
 pub mod params;
 pub mod pipeline;

@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use sandpress_core::error::one_line;
+
 /// Why a request failed. The `detail` strings are one line, written for
 /// the client; nothing here tells one tenant about another's data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -234,31 +236,4 @@ fn plugin_cause(e: &sandpress_core::plugin::PluginError) -> &'static str {
         },
         _ => "other",
     }
-}
-
-/// An error with every cause once, on one line, control characters
-/// escaped: what the CLI prints.
-pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = String::new();
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !line.ends_with(&text) {
-            if !line.is_empty() {
-                line.push_str(": ");
-            }
-            line.push_str(&text);
-        }
-        cause = c.source();
-    }
-    line.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_debug().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }

@@ -11,14 +11,12 @@
 //! and published by the store's multipart completion (a rename on a local
 //! disk), so a server killed mid-upload leaves no partial frame.
 
-use std::io::Read;
 use std::ops::Range;
 use std::path::Path as FsPath;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use futures::stream::BoxStream;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
@@ -124,14 +122,6 @@ impl TenantStore {
         self.store.get_range(path, range).await.map_err(problem)
     }
 
-    /// The object as a stream of bytes.
-    pub async fn stream(
-        &self,
-        path: &Path,
-    ) -> Result<BoxStream<'static, Result<Bytes, object_store::Error>>, Problem> {
-        Ok(self.store.get(path).await.map_err(problem)?.into_stream())
-    }
-
     /// Stores small `bytes` under `path` at once.
     pub async fn put(&self, path: &Path, bytes: Bytes) -> Result<(), Problem> {
         self.store
@@ -149,7 +139,7 @@ impl TenantStore {
         let mut buf = vec![0u8; PART_SIZE];
         loop {
             let (n, back) = tokio::task::spawn_blocking(move || {
-                let n = read_full(&mut file, &mut buf);
+                let n = sandpress_core::io::read_full(&mut file, &mut buf);
                 (n.map(|n| (n, file)), buf)
             })
             .await
@@ -180,20 +170,6 @@ impl TenantStore {
             Err(e) => Err(problem(e)),
         }
     }
-}
-
-/// Reads until `buf` is full or the file ends.
-fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// A stored object read at offsets from a blocking thread, for opening a

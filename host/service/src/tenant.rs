@@ -17,14 +17,12 @@ use sandpress_core::Registry;
 use sandpress_core::plugin::PluginKind;
 use sandpress_sandbox::{Loaded, Sandbox};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use utoipa::ToSchema;
 
 use crate::limits::TenantLimits;
 use crate::problem::{Problem, one_line};
 use crate::storage::TenantStore;
-use crate::tenants::hex;
 
 /// What all tenants of a server share: where compiled plugins are cached,
 /// and the count of requests in progress over all tenants.
@@ -304,8 +302,9 @@ impl Tenant {
         self.plugins.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The tenant's sandbox, made on first use.
-    fn sandbox(&self) -> Result<Sandbox, Problem> {
+    /// The tenant's sandbox, made on first use (the components a frame
+    /// embeds load into it too).
+    pub(crate) fn sandbox(&self) -> Result<Sandbox, Problem> {
         let mut slot = self.sandbox.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = slot.as_ref() {
             return Ok(s.clone());
@@ -385,7 +384,7 @@ impl Tenant {
             id,
             kind: kind_name(kind).to_owned(),
             name,
-            sha256: hex(&Sha256::digest(&bytes)),
+            sha256: loaded.meta().sha256_hex(),
             size,
         };
         let json = serde_json::to_vec(&info).map_err(|e| Problem::Internal(e.to_string()))?;
@@ -431,10 +430,5 @@ impl Tenant {
                 .map_err(|e| Problem::Internal(e.to_string()))?;
         }
         Ok(registry)
-    }
-
-    /// The sandbox for the components a frame embeds.
-    pub fn embedded_sandbox(&self) -> Result<Sandbox, Problem> {
-        self.sandbox()
     }
 }

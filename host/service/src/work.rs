@@ -2,7 +2,6 @@
 //! runtime): compressing a body into a frame, opening a frame with the
 //! tenant's plugins, and decoding the parts of it an answer needs.
 
-use std::io::Read;
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -19,7 +18,7 @@ use crate::tenant::{Tenant, Turns};
 const PIECE: u64 = 1 << 20;
 
 /// Compresses everything `input` gives into a frame in a temporary file
-/// in `tmp_dir`; returns the file (rewound) and the frame's figures.
+/// in `tmp_dir`; returns the file (at its start) and the frame's figures.
 pub fn compress(
     mut input: BodyReader,
     cparams: CParams,
@@ -32,18 +31,12 @@ pub fn compress(
         .map_err(from_core)?;
     let mut buf = vec![0u8; chunksize];
     loop {
-        let mut n = 0;
-        while n < buf.len() {
-            match input.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) => {
-                    return Err(input.failure().cloned().unwrap_or_else(|| {
-                        Problem::BadParameter(format!("reading the body: {e}"))
-                    }));
-                }
-            }
-        }
+        let n = sandpress_core::io::read_full(&mut input, &mut buf).map_err(|e| {
+            input
+                .failure()
+                .cloned()
+                .unwrap_or_else(|| Problem::BadParameter(format!("reading the body: {e}")))
+        })?;
         if n == 0 {
             break;
         }
@@ -54,9 +47,8 @@ pub fn compress(
             break;
         }
     }
-    let (mut file, stats) = w.finish_temp().map_err(from_core)?;
-    std::io::Seek::rewind(&mut file).map_err(|e| Problem::Internal(format!("rewinding: {e}")))?;
-    Ok((file, stats))
+    // The file comes back positioned at its start.
+    w.finish_temp().map_err(from_core)
 }
 
 /// Opens the frame in `src` with the tenant's plugins and those it
@@ -70,7 +62,7 @@ pub fn open<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, 
     if frame.plugins().iter().any(|r| r.component.is_some()) {
         let records = frame.plugins().to_vec();
         tenant
-            .embedded_sandbox()?
+            .sandbox()?
             .register_embedded(&records, &mut registry)
             .map_err(|e| {
                 Problem::BadPlugin(format!("a plugin the frame embeds: {}", one_line(&e)))

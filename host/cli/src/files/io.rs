@@ -67,19 +67,7 @@ pub fn open_input(path: &Path) -> Result<(Box<dyn Read>, Option<u64>)> {
     Ok((Box::new(f), size))
 }
 
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-pub fn read_full(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
+pub use sandpress_core::io::read_full;
 
 /// Where a command writes: `None` is stdout.
 pub fn resolve_output(
