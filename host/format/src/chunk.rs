@@ -68,6 +68,16 @@ impl<'a> ChunkView<'a> {
         })
     }
 
+    /// All the data of a memcpyed chunk (stored raw), in one slice.
+    pub fn memcpyed_data(&self) -> Option<&'a [u8]> {
+        let h = &self.header;
+        (h.special() == Special::None && h.memcpyed()).then(|| {
+            let start = h.header_len();
+            // parse() checked cbytes == header + nbytes, so this is in bounds.
+            &self.bytes[start..start + h.nbytes as usize]
+        })
+    }
+
     /// Where block `i` is stored.
     pub fn block(&self, i: usize) -> Result<BlockData<'a>, FormatError> {
         let h = &self.header;

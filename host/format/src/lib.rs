@@ -25,7 +25,7 @@ mod stream;
 pub use chunk::{BlockData, ChunkView};
 pub use error::FormatError;
 pub use header::{ChunkHeader, Special};
-pub use stream::{Stream, StreamIter, write_stream};
+pub use stream::{Stream, StreamIter, put_stream, stream_size, write_stream};
 
 /// Length of the Blosc2 extended chunk header, which sandpress always writes.
 pub const HEADER_LEN: usize = 32;

@@ -18,18 +18,44 @@ pub enum Stream<'a> {
 
 /// Appends `stream` in the chunk layout to `out`.
 pub fn write_stream(out: &mut Vec<u8>, stream: Stream<'_>) {
+    let at = out.len();
+    let most = match stream {
+        Stream::Raw(b) | Stream::Compressed(b) => 4 + b.len(),
+        Stream::Zeros | Stream::Run(_) => 5,
+    };
+    out.resize(at + most, 0);
+    let written = put_stream(&mut out[at..], stream);
+    out.truncate(at + written);
+}
+
+/// The 4-byte size that precedes a raw or compressed stream of `len` bytes.
+pub fn stream_size(len: usize) -> [u8; 4] {
+    // Stream sizes are bounded by the block size, itself < i32::MAX.
+    i32::try_from(len).unwrap_or(i32::MAX).to_le_bytes()
+}
+
+/// Writes `stream` in the chunk layout at the start of `out`, returning the
+/// bytes written: 4, 5 for a run of a non-zero byte, 4 + its length for
+/// bytes.
+///
+/// # Panics
+///
+/// If `out` is shorter than that.
+pub fn put_stream(out: &mut [u8], stream: Stream<'_>) -> usize {
     match stream {
-        Stream::Zeros => out.extend_from_slice(&0i32.to_le_bytes()),
-        Stream::Run(0) => out.extend_from_slice(&0i32.to_le_bytes()),
+        Stream::Zeros | Stream::Run(0) => {
+            out[..4].fill(0);
+            4
+        }
         Stream::Run(v) => {
-            out.extend_from_slice(&(-i32::from(v)).to_le_bytes());
-            out.push(0x01);
+            out[..4].copy_from_slice(&(-i32::from(v)).to_le_bytes());
+            out[4] = 0x01;
+            5
         }
         Stream::Raw(b) | Stream::Compressed(b) => {
-            // Stream sizes are bounded by the block size, itself < i32::MAX.
-            let len = i32::try_from(b.len()).unwrap_or(i32::MAX);
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(b);
+            out[..4].copy_from_slice(&stream_size(b.len()));
+            out[4..4 + b.len()].copy_from_slice(b);
+            4 + b.len()
         }
     }
 }

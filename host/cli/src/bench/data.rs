@@ -13,45 +13,152 @@ use sandpress_sandbox::Sandbox;
 pub(super) struct Dataset {
     pub(super) name: &'static str,
     pub(super) bytes: Vec<u8>,
+    /// Size of one item: the typesize the pipelines are given.
+    pub(super) typesize: u8,
+    /// The item type, as numpy names it.
+    pub(super) dtype: &'static str,
 }
 
+impl Dataset {
+    fn int32(name: &'static str, items: impl Iterator<Item = i32>) -> Dataset {
+        Dataset {
+            name,
+            bytes: items.flat_map(i32::to_le_bytes).collect(),
+            typesize: 4,
+            dtype: "int32",
+        }
+    }
+}
+
+/// A xorshift64 generator: the same pseudo-random data on every run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn new() -> XorShift {
+        XorShift(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// The int32 datasets of the plugin rows: `size` bytes each.
 pub(super) fn datasets(size: usize) -> Vec<Dataset> {
+    ["arange", "repeated-value", "random-walk"]
+        .into_iter()
+        .filter_map(|slug| dataset(slug, size))
+        .collect()
+}
+
+/// The datasets compared with python-blosc2, by their names on the command
+/// line: the int32 ones, a smooth float64 series (a sine with noise in its
+/// last digits) and text-like bytes (words of a small vocabulary).
+pub(super) const COMPARED_DATASETS: [&str; 5] = [
+    "arange",
+    "repeated-value",
+    "random-walk",
+    "sine-noise",
+    "text",
+];
+
+/// The dataset named `slug` (see [`COMPARED_DATASETS`]), `size` bytes long.
+pub(super) fn dataset(slug: &str, size: usize) -> Option<Dataset> {
     let n = size / 4;
-    let arange: Vec<u8> = (0..n as i32).flat_map(i32::to_le_bytes).collect();
-    let repeated: Vec<u8> = std::iter::repeat_n(1234i32, n)
-        .flat_map(i32::to_le_bytes)
-        .collect();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut v: i32 = 0;
-    let walk: Vec<u8> = (0..n)
-        .flat_map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            v = v.wrapping_add((x % 21) as i32 - 10);
-            v.to_le_bytes()
-        })
-        .collect();
-    vec![
-        Dataset {
-            name: "arange",
-            bytes: arange,
+    let mut rng = XorShift::new();
+    Some(match slug {
+        "arange" => Dataset::int32("arange", 0..n as i32),
+        "repeated-value" => Dataset::int32("repeated value", std::iter::repeat_n(1234, n)),
+        "random-walk" => {
+            let mut v: i32 = 0;
+            let walk = (0..n).map(move |_| {
+                v = v.wrapping_add((rng.next() % 21) as i32 - 10);
+                v
+            });
+            Dataset::int32("random walk", walk)
+        }
+        "sine-noise" => Dataset {
+            name: "sine + noise",
+            bytes: (0..size / 8)
+                .flat_map(|i| {
+                    let noise = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                    (1000.0 * (i as f64 * 1e-4).sin() + 1e-3 * noise).to_le_bytes()
+                })
+                .collect(),
+            typesize: 8,
+            dtype: "float64",
         },
-        Dataset {
-            name: "repeated value",
-            bytes: repeated,
+        "text" => Dataset {
+            name: "text",
+            bytes: text(size, &mut rng),
+            typesize: 1,
+            dtype: "uint8",
         },
-        Dataset {
-            name: "random walk",
-            bytes: walk,
-        },
-    ]
+        _ => return None,
+    })
+}
+
+/// `size` bytes of words, spaces, punctuation and line breaks, drawn with a
+/// skew towards the first words as in natural text.
+fn text(size: usize, rng: &mut XorShift) -> Vec<u8> {
+    const WORDS: [&str; 32] = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "it",
+        "as",
+        "was",
+        "with",
+        "be",
+        "by",
+        "on",
+        "not",
+        "he",
+        "this",
+        "are",
+        "or",
+        "his",
+        "from",
+        "at",
+        "which",
+        "but",
+        "have",
+        "an",
+        "had",
+        "they",
+        "compression",
+        "chunk",
+    ];
+    let mut out = Vec::with_capacity(size + 16);
+    while out.len() < size {
+        let r = rng.next();
+        // The smaller of two draws favours the common words.
+        let word = ((r & 31) as usize).min(((r >> 5) & 31) as usize);
+        out.extend_from_slice(WORDS[word].as_bytes());
+        out.push(match (r >> 10) % 16 {
+            0 => b'\n',
+            1 => b',',
+            _ => b' ',
+        });
+    }
+    out.truncate(size);
+    out
 }
 
 /// A pipeline to measure: its parameters and the plugins it needs.
 pub(super) struct Pipeline {
     pub(super) name: String,
     pub(super) codec: u8,
+    pub(super) clevel: u8,
     pub(super) filters: FilterChain,
     pub(super) registry: Registry,
 }
@@ -86,6 +193,7 @@ pub(super) fn pipelines(sandbox: &Sandbox) -> Result<Vec<Pipeline>> {
     let p = |name: &str, codec, filters, registry| Pipeline {
         name: name.to_string(),
         codec,
+        clevel: 1,
         filters,
         registry,
     };
@@ -142,4 +250,35 @@ pub(super) fn pipelines(sandbox: &Sandbox) -> Result<Vec<Pipeline>> {
             registry(vec![], vec![Arc::new(native::ByteShuffle::new())])?,
         ),
     ])
+}
+
+/// The built-in codecs and levels compared with python-blosc2, by the names
+/// both sides use.
+pub(super) const COMPARED_CODECS: [(&str, u8, u8); 4] = [
+    ("zstd", ids::ZSTD, 1),
+    ("zstd", ids::ZSTD, 5),
+    ("lz4", ids::LZ4, 1),
+    ("blosclz", ids::BLOSCLZ, 5),
+];
+
+/// The built-in filters compared with python-blosc2.
+pub(super) const COMPARED_FILTERS: [&str; 3] = ["shuffle", "bitshuffle", "none"];
+
+/// A built-in pipeline: `codec` at `clevel` after `filter` (one of
+/// [`COMPARED_FILTERS`]).
+pub(super) fn builtin(codec: (&str, u8, u8), filter: &str) -> Result<Pipeline> {
+    let (name, id, clevel) = codec;
+    let filters = match filter {
+        "shuffle" => FilterChain::shuffle(),
+        "bitshuffle" => FilterChain::of(&[(sandpress_core::filters::BITSHUFFLE, 0)])?,
+        "none" => FilterChain::new(),
+        other => anyhow::bail!("unknown filter {other:?}: expected shuffle, bitshuffle or none"),
+    };
+    Ok(Pipeline {
+        name: format!("{name}-{clevel} + {filter}"),
+        codec: id,
+        clevel,
+        filters,
+        registry: Registry::new(),
+    })
 }

@@ -3,10 +3,13 @@
 //! plugin algorithms compiled natively, at 1 and 2 threads, measured side by
 //! side in one run.
 
+mod against;
 mod data;
+mod peer;
 mod report;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -41,6 +44,37 @@ pub struct Options {
     /// and without checksums, and print what each costs (ratios, same run).
     #[arg(long)]
     pub integrity: bool,
+    /// Measure the built-in pipelines (zstd-1, zstd-5, lz4-1, blosclz-5 ×
+    /// shuffle, bitshuffle, none) against another library in the same run,
+    /// row by row, and print the ratios.
+    #[arg(long, value_enum)]
+    pub against: Option<Against>,
+    /// The Python with blosc2 and numpy that `--against python-blosc2` runs
+    /// (scripts/bench-vs-blosc2 makes one).
+    #[arg(long, default_value = "python3", requires = "against")]
+    pub python: PathBuf,
+    /// With `--against`: only these datasets (arange, repeated-value,
+    /// random-walk, sine-noise, text).
+    #[arg(long, value_delimiter = ',', requires = "against")]
+    pub datasets: Vec<String>,
+    /// With `--against`: only these codecs (zstd-1, zstd-5, lz4-1, blosclz-5).
+    #[arg(long, value_delimiter = ',', requires = "against")]
+    pub codecs: Vec<String>,
+    /// With `--against`: only these filters (shuffle, bitshuffle, none).
+    #[arg(long, value_delimiter = ',', requires = "against")]
+    pub filters: Vec<String>,
+    /// With `--against`: write and check checksums as sandpress does by
+    /// default (python-blosc2 has none, so they are off otherwise).
+    #[arg(long, requires = "against")]
+    pub checksums: bool,
+}
+
+/// A library `sandpress bench --against` measures side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Against {
+    /// python-blosc2 (C-Blosc2), run as a child Python process.
+    #[value(name = "python-blosc2")]
+    PythonBlosc2,
 }
 
 /// [`InstanceReuse`] on the command line.
@@ -134,8 +168,8 @@ fn measure(
 ) -> Result<Row> {
     let cp = CParams {
         codec: p.codec,
-        clevel: 1,
-        typesize: 4,
+        clevel: p.clevel,
+        typesize: data.typesize,
         nthreads: threads,
         filters: p.filters,
         verify: checks != Checks::NoVerify,
@@ -180,6 +214,9 @@ fn find<'r>(rows: &'r [Row], dataset: &str, pipeline: &str, threads: usize) -> O
 
 /// Runs the benchmark and prints a table and the ratios that matter.
 pub fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
+    if opts.against == Some(Against::PythonBlosc2) {
+        return against::run(opts, out);
+    }
     let modes = if opts.instance_reuse.is_empty() {
         vec![Reuse::PerChunk]
     } else {

@@ -58,29 +58,6 @@ pub(super) fn summary(out: &mut dyn Write, rows: &[Row], threads: &[usize]) -> R
             }
         }
     }
-    if let Some(r) = find(rows, "arange", "delta 160 + step 184 (wasm)", 1) {
-        writeln!(
-            out,
-            "  tutorial delta + step codec, wasm, 1 thread, decompress: {:.0} MB/s = {:.0}x python-blosc2's 25 MB/s \
-             (python-blosc2 figure from TOOLCHAIN.md, not this run)",
-            r.decompress,
-            r.decompress / 25.0
-        )?;
-    }
-    for (p, c, d) in [
-        ("zstd-1 + shuffle (built-in)", 1000.0, 2400.0),
-        ("lz4-1 + shuffle (built-in)", 1800.0, 4100.0),
-    ] {
-        if let Some(r) = find(rows, "random walk", p, 1) {
-            writeln!(
-                out,
-                "  {p}, random walk, 1 thread: {:.2}x compress, {:.2}x decompress of python-blosc2 \
-                 ({c:.0} / {d:.0} MB/s, TOOLCHAIN.md)",
-                r.compress / c,
-                r.decompress / d
-            )?;
-        }
-    }
     Ok(())
 }
 

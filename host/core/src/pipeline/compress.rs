@@ -2,7 +2,8 @@
 
 use rayon::prelude::*;
 use sandpress_format::{
-    ChunkHeader, HEADER_LEN, MAX_BUFFERSIZE, MIN_BUFFERSIZE, Special, Stream, ids, write_stream,
+    ChunkHeader, HEADER_LEN, MAX_BUFFERSIZE, MIN_BUFFERSIZE, Special, Stream, ids, put_stream,
+    stream_size,
 };
 
 use super::resolve::{self, CodecRef, FilterRef, Site};
@@ -110,47 +111,92 @@ pub fn compress_chunk(
         job.dref = std::borrow::Cow::Owned(first);
     }
     let nblocks = data.len().div_ceil(blocksize);
-    let compressed: Vec<(Vec<u8>, Option<Record>)> = parallel::run(cp.nthreads, || {
-        let one = |j: usize| with_scratch(|s| job.compress_block(j, s));
+    // Each block is written straight into the chunk, in a slot that holds
+    // its worst case (every stream raw, behind its 4-byte size). One thread
+    // writes the blocks one after the other; several write each into its
+    // own slot, then the blocks are moved together. `vec!` of zeros maps
+    // fresh pages that cost nothing until written.
+    let streams = if split { usize::from(cp.typesize) } else { 1 };
+    let slot = blocksize + 4 * streams;
+    let bstarts_end = HEADER_LEN + 4 * nblocks;
+    let mut out = vec![0u8; bstarts_end + nblocks * slot];
+    let body = &mut out[bstarts_end..];
+    let done: Vec<Block> = parallel::run(cp.nthreads, || {
         if cp.nthreads > 1 && nblocks > 1 {
-            (0..nblocks)
-                .into_par_iter()
-                .map(one)
+            body.par_chunks_mut(slot)
+                .enumerate()
+                .map(|(j, dst)| with_scratch(|s| job.compress_block(j, dst, s)))
                 .collect::<Result<Vec<_>>>()
         } else {
-            (0..nblocks).map(one).collect::<Result<Vec<_>>>()
+            let mut at = 0;
+            let mut done = Vec::with_capacity(nblocks);
+            for j in 0..nblocks {
+                let block = with_scratch(|s| job.compress_block(j, &mut body[at..at + slot], s))?;
+                at += block.len;
+                done.push(block);
+            }
+            Ok(done)
         }
     })?;
-    let (blocks, records): (Vec<Vec<u8>>, Vec<Option<Record>>) = compressed.into_iter().unzip();
-    Record::check_all(records.into_iter().flatten().collect(), cp.nthreads)?;
+    let parallel = cp.nthreads > 1 && nblocks > 1;
+    let mut starts = Vec::with_capacity(nblocks);
+    let mut end = bstarts_end;
+    for (j, block) in done.iter().enumerate() {
+        if parallel && j > 0 {
+            let from = bstarts_end + j * slot;
+            out.copy_within(from..from + block.len, end);
+        }
+        starts.push(end as u32);
+        end += block.len;
+    }
+    let all_zeros = done.iter().all(|b| b.zeros);
+    Record::check_all(
+        done.into_iter().filter_map(|b| b.record).collect(),
+        cp.nthreads,
+    )?;
 
-    let body: usize = blocks.iter().map(Vec::len).sum();
-    let bstarts_end = HEADER_LEN + 4 * nblocks;
-    if bstarts_end + body > HEADER_LEN + data.len() {
+    if end > HEADER_LEN + data.len() {
         return raw_chunk(&job, header);
     }
-    if blocks.iter().all(|b| all_zero_streams(b)) {
+    if all_zeros {
         header.set_special(Special::Zeros);
         header.cbytes = HEADER_LEN as u32;
         return Ok(header.to_bytes().to_vec());
     }
-    header.cbytes = (bstarts_end + body) as u32;
-    let mut out = Vec::with_capacity(bstarts_end + body);
-    out.extend_from_slice(&header.to_bytes());
-    let mut start = bstarts_end;
-    for b in &blocks {
-        out.extend_from_slice(&(start as u32).to_le_bytes());
-        start += b.len();
+    header.cbytes = end as u32;
+    out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
+    for (j, start) in starts.into_iter().enumerate() {
+        out[HEADER_LEN + 4 * j..HEADER_LEN + 4 * j + 4].copy_from_slice(&start.to_le_bytes());
     }
-    for b in &blocks {
-        out.extend_from_slice(b);
-    }
+    out.truncate(end);
+    out.shrink_to_fit();
     Ok(out)
 }
 
-/// Whether a block's bytes are only zero-size streams (all zeros).
-fn all_zero_streams(block: &[u8]) -> bool {
-    block.chunks(4).all(|c| c == [0, 0, 0, 0])
+/// What compressing one block left in its slot.
+struct Block {
+    /// Bytes written.
+    len: usize,
+    /// Every stream is zeros.
+    zeros: bool,
+    /// The user plugin calls to verify, when verifying.
+    record: Option<Record>,
+}
+
+/// The byte `stream` repeats, if it is one byte repeated.
+///
+/// Compares in slices of 256 bytes with no early exit inside one, which the
+/// compiler turns into wide vector compares; a byte-at-a-time loop costs
+/// more than the codec on data with long runs (high byte planes of small
+/// integers).
+fn run_byte(stream: &[u8]) -> Option<u8> {
+    let &first = stream.first()?;
+    let differs = |part: &[u8]| part.iter().fold(0u8, |acc, &b| acc | (b ^ first)) != 0;
+    let mut parts = stream.chunks_exact(256);
+    if parts.any(differs) || differs(parts.remainder()) {
+        return None;
+    }
+    Some(first)
 }
 
 /// A memcpyed chunk: the header, then each block raw (after the prefilter, if any).
@@ -201,9 +247,10 @@ impl Job<'_> {
             .map_err(|e| self.site(j).plugin(PluginKind::Prefilter, 0, e))
     }
 
-    /// Runs block `j` through the prefilter, filters and codec; returns its
-    /// streams, and the user plugin calls to verify when verifying.
-    fn compress_block(&self, j: usize, s: &mut Scratch) -> Result<(Vec<u8>, Option<Record>)> {
+    /// Runs block `j` through the prefilter, filters and codec, writing its
+    /// streams at the start of `dst` (its slot, long enough for every
+    /// stream raw).
+    fn compress_block(&self, j: usize, dst: &mut [u8], s: &mut Scratch) -> Result<Block> {
         let offset = j * self.blocksize;
         let n = self.blocksize.min(self.data.len() - offset);
         let src = &self.data[offset..offset + n];
@@ -231,19 +278,29 @@ impl Job<'_> {
             1
         };
         let neblock = n / nstreams;
-        let mut out = Vec::with_capacity(n / 4 + 16);
         let mut codec_buf = std::mem::take(&mut s.codec);
         let block = current(cur, src, s, n);
-        let result = (|| -> Result<Vec<u8>> {
+        let result = (|| -> Result<Block> {
+            let mut done = Block {
+                len: 0,
+                zeros: true,
+                record: None,
+            };
             for k in 0..nstreams {
                 let stream = &block[k * neblock..(k + 1) * neblock];
                 let at = (k * neblock, offset + k * neblock);
-                self.encode_stream(j, at, stream, &mut codec_buf, &mut out, record.as_mut())?;
+                let out = &mut dst[done.len..];
+                let (len, zeros) =
+                    self.encode_stream(j, at, stream, &mut codec_buf, out, record.as_mut())?;
+                done.len += len;
+                done.zeros &= zeros;
             }
-            Ok(out)
+            Ok(done)
         })();
         s.codec = codec_buf;
-        Ok((result?, record))
+        let mut done = result?;
+        done.record = record;
+        Ok(done)
     }
 
     /// Applies one filter's forward direction; returns where the result is.
@@ -303,47 +360,58 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Appends one stream: a run, the codec's output, or the raw bytes.
-    /// `at` is the stream's offset in its block and in its chunk.
+    /// Writes one stream at the start of `out`: a run, the codec's output,
+    /// or the raw bytes, behind its size. `at` is the stream's offset in
+    /// its block and in its chunk. Returns the bytes written and whether the
+    /// stream is all zeros.
     fn encode_stream(
         &self,
         j: usize,
         at: (usize, usize),
         stream: &[u8],
         buf: &mut Vec<u8>,
-        out: &mut Vec<u8>,
+        out: &mut [u8],
         record: Option<&mut Record>,
-    ) -> Result<()> {
+    ) -> Result<(usize, bool)> {
         let (in_block, offset) = at;
-        if let Some(&first) = stream.first()
-            && stream.iter().all(|&b| b == first)
-        {
-            write_stream(
-                out,
-                if first == 0 {
-                    Stream::Zeros
-                } else {
-                    Stream::Run(first)
-                },
-            );
-            return Ok(());
+        if let Some(first) = run_byte(stream) {
+            let run = if first == 0 {
+                Stream::Zeros
+            } else {
+                Stream::Run(first)
+            };
+            return Ok((put_stream(out, run), first == 0));
         }
-        let info = self.info(j, offset, stream.len());
+        // A stream no shorter than the input is stored raw.
+        let maxout = stream.len() - 1;
+        let (size, body) = out.split_at_mut(4);
         let compressed = match &self.codec {
-            CodecRef::Builtin(id) => crate::codecs::compress(*id, self.cp.clevel, stream, buf)
-                .map_err(|m| self.site(j).builtin(ids::codec_name(*id), m))?,
-            CodecRef::User(plugin) => plugin
-                .encode(stream, self.cp.codec_meta, &info, buf)
-                .map_err(|e| self.site(j).plugin(PluginKind::Codec, plugin.meta().id, e))?,
-        };
-        if compressed && !buf.is_empty() && buf.len() < stream.len() {
-            if let (Some(record), CodecRef::User(_)) = (record, &self.codec) {
-                record.stream(info, in_block, stream, buf);
+            CodecRef::Builtin(id) => {
+                crate::codecs::compress_into(*id, self.cp.clevel, stream, &mut body[..maxout])
+                    .map_err(|m| self.site(j).builtin(ids::codec_name(*id), m))?
             }
-            write_stream(out, Stream::Compressed(buf));
-        } else {
-            write_stream(out, Stream::Raw(stream));
+            CodecRef::User(plugin) => {
+                let info = self.info(j, offset, stream.len());
+                let encoded = plugin
+                    .encode(stream, self.cp.codec_meta, &info, buf)
+                    .map_err(|e| self.site(j).plugin(PluginKind::Codec, plugin.meta().id, e))?;
+                if encoded && !buf.is_empty() && buf.len() <= maxout {
+                    if let Some(record) = record {
+                        record.stream(info, in_block, stream, buf);
+                    }
+                    body[..buf.len()].copy_from_slice(buf);
+                    Some(buf.len())
+                } else {
+                    None
+                }
+            }
+        };
+        match compressed {
+            Some(len) if len > 0 => {
+                size.copy_from_slice(&stream_size(len));
+                Ok((4 + len, false))
+            }
+            _ => Ok((put_stream(out, Stream::Raw(stream)), false)),
         }
-        Ok(())
     }
 }

@@ -101,6 +101,10 @@ pub fn decompress_chunk(
         }
         return Ok(());
     }
+    if let (Some(raw), None) = (job.view.memcpyed_data(), job.postfilter) {
+        out.copy_from_slice(raw);
+        return Ok(());
+    }
     let has_delta = job.filters.iter().any(|f| matches!(f, FilterRef::Delta));
     parallel::run(dp.nthreads, || {
         // Delta decodes every block against the decoded first block: do it first.

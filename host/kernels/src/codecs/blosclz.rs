@@ -19,7 +19,7 @@
 
 use thiserror::Error;
 
-pub use super::blosclz_encode::compress;
+pub use super::blosclz_encode::{compress, compress_into};
 
 /// Distances up to this one fit in the two-byte form.
 const NEAR_DISTANCE: usize = 8191;

@@ -77,6 +77,22 @@ fn common(src: &[u8], a: usize, b: usize, end: usize) -> usize {
         .count()
 }
 
+/// [`compress`] into a slice: `Some(n)` with the stream in `dst[..n]`, or
+/// `None` when it does not fit in `dst.len()` bytes.
+pub fn compress_into(clevel: u8, src: &[u8], dst: &mut [u8]) -> Option<usize> {
+    thread_local! {
+        static STREAM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    STREAM.with(|cell| {
+        let mut stream = cell.try_borrow_mut().ok()?;
+        if !compress(clevel, src, &mut stream, dst.len()) {
+            return None;
+        }
+        dst[..stream.len()].copy_from_slice(&stream);
+        Some(stream.len())
+    })
+}
+
 /// Compresses `src` into `dst` (cleared first) as one BloscLZ stream at
 /// `clevel` 1-9 (higher: a larger hash table, and fewer skipped positions
 /// on incompressible data). Returns `false`, with `dst` unspecified, when

@@ -1,11 +1,12 @@
 //! The built-in codecs: Zstandard, LZ4 (which also decodes LZ4HC), zlib and
-//! BloscLZ, with one compression context per thread. The BloscLZ encoder,
-//! [`blosclz::compress`], is not yet offered to the pipeline.
+//! BloscLZ, with one compression context per thread, each writing straight
+//! into the caller's buffer.
 
 use std::cell::RefCell;
 
 pub mod blosclz;
 mod blosclz_encode;
+mod lz4;
 mod zlib;
 
 use sandpress_format::ids;
@@ -38,14 +39,19 @@ fn zstd_level(clevel: u8) -> i32 {
     }
 }
 
-/// Compresses `src` into `dst` (cleared first) if the result is shorter than
-/// `src`; `Ok(false)` when it is not (the caller stores the stream raw).
-pub fn compress(codec: u8, clevel: u8, src: &[u8], dst: &mut Vec<u8>) -> Result<bool, String> {
-    dst.clear();
-    if src.len() < 2 {
-        return Ok(false);
+/// Compresses `src` into `dst`, whose length is the most the stream may
+/// take: `Ok(Some(n))` with the stream in `dst[..n]`, `Ok(None)` when it
+/// does not fit (the caller stores the data raw) or `src` is too short to
+/// gain anything.
+pub fn compress_into(
+    codec: u8,
+    clevel: u8,
+    src: &[u8],
+    dst: &mut [u8],
+) -> Result<Option<usize>, String> {
+    if src.len() < 2 || dst.is_empty() {
+        return Ok(None);
     }
-    let maxout = src.len() - 1;
     match codec {
         ids::ZSTD => ZSTD_C.with(|cell| {
             let mut cell = cell.borrow_mut();
@@ -55,24 +61,12 @@ pub fn compress(codec: u8, clevel: u8, src: &[u8], dst: &mut Vec<u8>) -> Result<
             let c = cell.as_mut().ok_or("zstd context")?;
             c.set_compression_level(zstd_level(clevel))
                 .map_err(|e| e.to_string())?;
-            dst.resize(maxout, 0);
-            // Output that does not fit in `maxout` bytes is an error: store raw.
-            match c.compress_to_buffer(src, &mut dst[..]) {
-                Ok(n) => {
-                    dst.truncate(n);
-                    Ok(true)
-                }
-                Err(_) => Ok(false),
-            }
+            // Output that does not fit is an error: store raw.
+            Ok(c.compress_to_buffer(src, dst).ok())
         }),
-        ids::LZ4 => {
-            dst.resize(lz4_flex::block::get_maximum_output_size(src.len()), 0);
-            let n = lz4_flex::block::compress_into(src, dst).map_err(|e| e.to_string())?;
-            dst.truncate(n);
-            Ok(n <= maxout)
-        }
-        ids::ZLIB => zlib::compress(clevel, src, dst, maxout),
-        ids::BLOSCLZ => Ok(blosclz::compress(clevel.max(1), src, dst, maxout)),
+        ids::LZ4 => Ok(lz4::compress(clevel, src, dst)),
+        ids::ZLIB => zlib::compress(clevel, src, dst),
+        ids::BLOSCLZ => Ok(blosclz::compress_into(clevel.max(1), src, dst)),
         _ => Err(format!(
             "codec {codec} ({}) cannot compress",
             ids::codec_name(codec)
@@ -91,9 +85,7 @@ pub fn decompress(codec: u8, src: &[u8], dst: &mut [u8]) -> Result<(), String> {
             let d = cell.as_mut().ok_or("zstd context")?;
             d.decompress_to_buffer(src, dst).map_err(|e| e.to_string())
         })?,
-        ids::LZ4 | ids::LZ4HC => {
-            lz4_flex::block::decompress_into(src, dst).map_err(|e| e.to_string())?
-        }
+        ids::LZ4 | ids::LZ4HC => lz4::decompress(src, dst)?,
         ids::ZLIB => zlib::decompress(src, dst)?,
         ids::BLOSCLZ => blosclz::decompress(src, dst).map_err(|e| e.to_string())?,
         _ => {

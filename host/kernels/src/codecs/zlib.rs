@@ -13,9 +13,9 @@ thread_local! {
 }
 
 /// Compresses `src` at zlib level `clevel` (Blosc2 passes its clevel 0-9
-/// through) into `dst`, using at most `maxout` bytes. `Ok(false)` when the
-/// stream does not fit (the caller stores the data raw).
-pub fn compress(clevel: u8, src: &[u8], dst: &mut Vec<u8>, maxout: usize) -> Result<bool, String> {
+/// through) into `dst`; `Ok(None)` when the stream does not fit in
+/// `dst.len()` bytes (the caller stores the data raw).
+pub fn compress(clevel: u8, src: &[u8], dst: &mut [u8]) -> Result<Option<usize>, String> {
     let level = clevel.min(9);
     DEFLATE.with(|cell| {
         let mut cell = cell.borrow_mut();
@@ -29,12 +29,11 @@ pub fn compress(clevel: u8, src: &[u8], dst: &mut Vec<u8>, maxout: usize) -> Res
                 &mut cell.insert((level, c)).1
             }
         };
-        dst.clear();
-        dst.reserve_exact(maxout);
-        match c.compress_vec(src, dst, FlushCompress::Finish) {
-            // `dst` may have had more capacity than `maxout`.
-            Ok(Status::StreamEnd) => Ok(dst.len() <= maxout),
-            Ok(_) => Ok(false),
+        match c.compress(src, dst, FlushCompress::Finish) {
+            Ok(Status::StreamEnd) => usize::try_from(c.total_out())
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            Ok(_) => Ok(None),
             Err(e) => Err(format!("zlib: {e}")),
         }
     })

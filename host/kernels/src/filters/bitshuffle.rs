@@ -14,7 +14,9 @@
 //! bit transpose of every 8 bytes read as a little-endian `u64`), which every
 //! C-Blosc2 kernel (scalar, SSE2, AVX2) produces.
 
+use super::bitshuffle_simd as simd;
 use super::shuffle::{load, shuffle_items, store, transpose_bytes_8x8, unshuffle_items};
+use super::shuffle_simd::Isa;
 
 /// Bit-shuffles one block as C-Blosc2's `bitshuffle()` does (format ≥ 3).
 ///
@@ -139,6 +141,11 @@ fn tile_items(typesize: usize) -> usize {
 
 /// Bit-transposes `items` (a multiple of 8 items) into `rows`.
 fn transpose_bits(typesize: usize, items: &[u8], rows: &mut [u8]) {
+    transpose_bits_with(super::shuffle_simd::best(), typesize, items, rows);
+}
+
+/// [`transpose_bits`] with the vector instructions of `isa`, or none.
+fn transpose_bits_with(isa: Option<Isa>, typesize: usize, items: &[u8], rows: &mut [u8]) {
     let n = items.len() / typesize;
     let row_len = n / 8;
     let tile = tile_items(typesize).min(n);
@@ -153,8 +160,12 @@ fn transpose_bits(typesize: usize, items: &[u8], rows: &mut [u8]) {
         );
         for (b, plane) in planes.chunks_exact(m).enumerate() {
             let rows_at = |k: usize| (8 * b + k) * row_len + start / 8;
+            let done = match isa {
+                Some(isa) => simd::plane_to_rows(isa, plane, rows, &std::array::from_fn(rows_at)),
+                None => 0,
+            };
             let words = m / 64;
-            for c in 0..words {
+            for c in done / 64..words {
                 // Eight groups of 8 items: transpose the bits of each group,
                 // then the bytes across groups, giving 8 bytes of each row.
                 let mut x = [0u64; 8];
@@ -178,6 +189,11 @@ fn transpose_bits(typesize: usize, items: &[u8], rows: &mut [u8]) {
 
 /// Inverse of [`transpose_bits`].
 fn untranspose_bits(typesize: usize, rows: &[u8], items: &mut [u8]) {
+    untranspose_bits_with(super::shuffle_simd::best(), typesize, rows, items);
+}
+
+/// [`untranspose_bits`] with the vector instructions of `isa`, or none.
+fn untranspose_bits_with(isa: Option<Isa>, typesize: usize, rows: &[u8], items: &mut [u8]) {
     let n = items.len() / typesize;
     let row_len = n / 8;
     let tile = tile_items(typesize).min(n);
@@ -187,8 +203,12 @@ fn untranspose_bits(typesize: usize, rows: &[u8], items: &mut [u8]) {
         let planes = &mut planes[..m * typesize];
         for (b, plane) in planes.chunks_exact_mut(m).enumerate() {
             let rows_at = |k: usize| (8 * b + k) * row_len + start / 8;
+            let done = match isa {
+                Some(isa) => simd::rows_to_plane(isa, rows, &std::array::from_fn(rows_at), plane),
+                None => 0,
+            };
             let words = m / 64;
-            for c in 0..words {
+            for c in done / 64..words {
                 let mut x = [0u64; 8];
                 for (k, word) in x.iter_mut().enumerate() {
                     *word = load(rows, rows_at(k) + 8 * c);
@@ -369,6 +389,28 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn vector_kernels_match_the_scalar_ones(
+            typesize in 1usize..=16,
+            items in 0usize..9000,
+            seed in any::<u64>(),
+        ) {
+            let n8 = items - items % 8;
+            let src: Vec<u8> = (0..n8 * typesize)
+                .map(|i| ((i as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8)
+                .collect();
+            let mut fast = vec![0; src.len()];
+            let mut plain = vec![0; src.len()];
+            transpose_bits_with(crate::filters::shuffle_simd::best(), typesize, &src, &mut fast);
+            transpose_bits_with(None, typesize, &src, &mut plain);
+            prop_assert_eq!(&fast, &plain);
+            let mut back = vec![0; src.len()];
+            untranspose_bits_with(crate::filters::shuffle_simd::best(), typesize, &fast, &mut back);
+            untranspose_bits_with(None, typesize, &fast, &mut plain);
+            prop_assert_eq!(&back, &plain);
+            prop_assert_eq!(&back, &src);
+        }
+
         #[test]
         fn matches_definition_and_round_trips((typesize, src) in sizes()) {
             let dst = bitshuffled(typesize, &src);

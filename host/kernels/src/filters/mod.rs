@@ -6,8 +6,10 @@
 //! bytes stored in the chunk header's filter slots.
 
 mod bitshuffle;
+mod bitshuffle_simd;
 mod delta;
 mod shuffle;
+mod shuffle_simd;
 mod trunc_prec;
 
 pub use bitshuffle::{bitshuffle, bitunshuffle, bitunshuffle_format2};

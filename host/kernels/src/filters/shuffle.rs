@@ -9,6 +9,12 @@
 //!
 //! C-Blosc2 calls it once per block with the block's own size (`bsize`, the
 //! leftover size for the last block of a chunk), so the planes are per block.
+//!
+//! Typesizes 2, 4, 8 and 16 run on SSE2 or AVX2 where the CPU has them
+//! (`shuffle_simd`), the other typesizes and the last items of a block on
+//! the scalar kernels below.
+
+use super::shuffle_simd as simd;
 
 /// Byte-shuffles `src` into `dst` as C-Blosc2's `shuffle()` does for one block.
 ///
@@ -78,6 +84,18 @@ fn check_args(typesize: usize, src: &[u8], dst: &[u8]) {
 /// Shuffles whole items: `items.len()` is a multiple of `typesize` and
 /// `planes` is as long.
 pub(super) fn shuffle_items(typesize: usize, items: &[u8], planes: &mut [u8]) {
+    if let Some(isa) = simd::best() {
+        let done = simd::shuffle(isa, typesize, items, planes);
+        if done > 0 {
+            shuffle_generic(typesize, done, items, planes);
+            return;
+        }
+    }
+    shuffle_items_scalar(typesize, items, planes);
+}
+
+/// [`shuffle_items`] without vector instructions.
+pub(super) fn shuffle_items_scalar(typesize: usize, items: &[u8], planes: &mut [u8]) {
     match typesize {
         1 => planes.copy_from_slice(items),
         2 => shuffle_2(items, planes),
@@ -90,6 +108,18 @@ pub(super) fn shuffle_items(typesize: usize, items: &[u8], planes: &mut [u8]) {
 
 /// Undoes [`shuffle_items`].
 pub(super) fn unshuffle_items(typesize: usize, planes: &[u8], items: &mut [u8]) {
+    if let Some(isa) = simd::best() {
+        let done = simd::unshuffle(isa, typesize, planes, items);
+        if done > 0 {
+            unshuffle_generic(typesize, done, planes, items);
+            return;
+        }
+    }
+    unshuffle_items_scalar(typesize, planes, items);
+}
+
+/// [`unshuffle_items`] without vector instructions.
+pub(super) fn unshuffle_items_scalar(typesize: usize, planes: &[u8], items: &mut [u8]) {
     match typesize {
         1 => items.copy_from_slice(planes),
         2 => unshuffle_2(planes, items),
@@ -440,7 +470,35 @@ mod tests {
         })
     }
 
+    /// Typesizes with vector kernels, and blocks long enough for them.
+    fn vector_sizes() -> impl Strategy<Value = (usize, Vec<u8>)> {
+        (
+            prop_oneof![Just(2usize), Just(4), Just(8), Just(16)],
+            0usize..70_000,
+        )
+            .prop_flat_map(|(typesize, len)| {
+                (
+                    Just(typesize),
+                    proptest::collection::vec(any::<u8>(), len - len % typesize),
+                )
+            })
+    }
+
     proptest! {
+        #[test]
+        fn vector_kernels_match_the_scalar_ones((typesize, items) in vector_sizes()) {
+            let mut fast = vec![0; items.len()];
+            let mut plain = vec![0; items.len()];
+            shuffle_items(typesize, &items, &mut fast);
+            shuffle_items_scalar(typesize, &items, &mut plain);
+            prop_assert_eq!(&fast, &plain);
+            let mut back = vec![0; items.len()];
+            unshuffle_items(typesize, &fast, &mut back);
+            unshuffle_items_scalar(typesize, &fast, &mut plain);
+            prop_assert_eq!(&back, &plain);
+            prop_assert_eq!(&back, &items);
+        }
+
         #[test]
         fn matches_definition_and_round_trips((typesize, src) in sizes()) {
             let dst = shuffled(typesize, &src);

@@ -1,0 +1,454 @@
+//! Byte shuffle and unshuffle with SSE2 and AVX2 (x86-64), for typesizes 2,
+//! 4, 8 and 16, chosen at run time; the callers fall back to the scalar
+//! kernels for other typesizes, other CPUs and the items past the last
+//! whole group.
+//!
+//! # How
+//!
+//! Sixteen items of `T` bytes are `T` vectors of 16 bytes. Number each byte
+//! by its position: the vector's index (its `log2 T` bits) above the byte's
+//! place in the vector (4 bits). An unpack (`punpcklbw`/`punpckhbw`) of the
+//! two vectors whose indices differ only in bit `k` rotates the place bits
+//! up by one: the top place bit moves into bit `k` of the index (low half
+//! or high half), and bit `k` of the index becomes the lowest place bit (the
+//! first or the second operand). Shuffling means the places must end up
+//! holding the four item bits, so each of four rounds feeds in the next
+//! item bit, from the highest, wherever it sits among the index bits; the
+//! byte bits end up in the index, which names the vector's byte plane.
+//! Unshuffling feeds the byte bits back the same way, in `log2 T` rounds.
+//! The schedules are worked out at compile time ([`Schedule`]).
+//!
+//! AVX2 unpacks within each 128-bit lane, so it runs two groups of sixteen
+//! items at once: the second group in the high lanes, which makes each
+//! plane's 32 bytes contiguous.
+//!
+//! The results are byte-identical with the scalar kernels by construction
+//! (a fixed permutation); the tests check them against each other.
+
+#![allow(unsafe_code)]
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// Labels of position bits: item bits are 0-3, byte bits 4 and up.
+const fn item(bit: usize) -> usize {
+    bit
+}
+
+const fn byte(bit: usize) -> usize {
+    4 + bit
+}
+
+/// The unpack rounds that transpose sixteen items of `1 << t` bytes, and
+/// where each resulting vector goes.
+#[derive(Clone, Copy)]
+struct Schedule {
+    /// The index bit each round pairs vectors on.
+    pairs: [usize; 4],
+    rounds: usize,
+    /// For each final vector: the byte plane (shuffle) or the 16-byte unit
+    /// of the items (unshuffle) it is stored to.
+    dest: [usize; 16],
+}
+
+impl Schedule {
+    /// No rounds (typesize 1 needs none and has no kernel).
+    const EMPTY: Schedule = Schedule {
+        pairs: [0; 4],
+        rounds: 0,
+        dest: [0; 16],
+    };
+
+    /// Runs the rounds on the labels: `index[k]` is the label of index bit
+    /// `k`, `place[m]` of place bit `m`; `feed` is the labels to feed in.
+    const fn run(
+        t: usize,
+        mut index: [usize; 4],
+        mut place: [usize; 4],
+        feed: [usize; 4],
+        rounds: usize,
+    ) -> ([usize; 4], [usize; 4], [usize; 4]) {
+        let mut pairs = [0; 4];
+        let mut r = 0;
+        while r < rounds {
+            let mut k = 0;
+            while k < t && index[k] != feed[r] {
+                k += 1;
+            }
+            assert!(k < t, "the bit to feed is not an index bit");
+            pairs[r] = k;
+            index[k] = place[3];
+            place[3] = place[2];
+            place[2] = place[1];
+            place[1] = place[0];
+            place[0] = feed[r];
+            r += 1;
+        }
+        (pairs, index, place)
+    }
+
+    /// Items to planes: index = the top `t` bits of `item * T + byte`.
+    const fn shuffle(t: usize) -> Schedule {
+        let mut index = [0; 4];
+        let mut place = [0; 4];
+        let mut p = 0;
+        while p < 4 + t {
+            let label = if p < t { byte(p) } else { item(p - t) };
+            if p < 4 {
+                place[p] = label;
+            } else {
+                index[p - 4] = label;
+            }
+            p += 1;
+        }
+        let feed = [item(3), item(2), item(1), item(0)];
+        let (pairs, index, place) = Schedule::run(t, index, place, feed, 4);
+        assert!(place[0] == item(0) && place[3] == item(3));
+        let mut dest = [0; 16];
+        let mut v = 0;
+        while v < 1 << t {
+            let mut k = 0;
+            while k < t {
+                dest[v] |= ((v >> k) & 1) << (index[k] - byte(0));
+                k += 1;
+            }
+            v += 1;
+        }
+        Schedule {
+            pairs,
+            rounds: 4,
+            dest,
+        }
+    }
+
+    /// Planes to items: vector `b` is plane `b`, its places the items.
+    const fn unshuffle(t: usize) -> Schedule {
+        let mut index = [0; 4];
+        let mut k = 0;
+        while k < t {
+            index[k] = byte(k);
+            k += 1;
+        }
+        let place = [item(0), item(1), item(2), item(3)];
+        // Feed the byte bits from the highest: they become the low places.
+        let mut feed = [0; 4];
+        let mut r = 0;
+        while r < t {
+            feed[r] = byte(t - 1 - r);
+            r += 1;
+        }
+        let (pairs, index, _) = Schedule::run(t, index, place, feed, t);
+        // Index bit k now holds item bit `index[k]`: bit `index[k] + t - 4`
+        // of the 16-byte unit (`item * T + byte` over 16).
+        let mut dest = [0; 16];
+        let mut v = 0;
+        while v < 1 << t {
+            let mut k = 0;
+            while k < t {
+                dest[v] |= ((v >> k) & 1) << (index[k] + t - 4);
+                k += 1;
+            }
+            v += 1;
+        }
+        Schedule {
+            pairs,
+            rounds: t,
+            dest,
+        }
+    }
+}
+
+/// The schedules for typesizes 2, 4, 8 and 16, by `log2 typesize`.
+const SHUFFLE: [Schedule; 5] = [
+    Schedule::EMPTY,
+    Schedule::shuffle(1),
+    Schedule::shuffle(2),
+    Schedule::shuffle(3),
+    Schedule::shuffle(4),
+];
+
+const UNSHUFFLE: [Schedule; 5] = [
+    Schedule::EMPTY,
+    Schedule::unshuffle(1),
+    Schedule::unshuffle(2),
+    Schedule::unshuffle(3),
+    Schedule::unshuffle(4),
+];
+
+/// The instruction sets this CPU offers, best first.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Isa {
+    Avx2,
+    Sse2,
+}
+
+/// The best instruction set for the kernels here, if any.
+pub(super) fn detect() -> Option<Isa> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            return Some(Isa::Avx2);
+        }
+        // Part of x86-64 itself.
+        Some(Isa::Sse2)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
+/// The instruction set chosen once per process.
+pub(super) fn best() -> Option<Isa> {
+    static BEST: std::sync::OnceLock<Option<Isa>> = std::sync::OnceLock::new();
+    *BEST.get_or_init(detect)
+}
+
+/// Shuffles as many leading items as the kernels of `isa` handle (whole
+/// groups of 16 or 32), returning how many; the caller does the rest.
+/// `planes` has room for all `n = items.len() / typesize` items.
+pub(super) fn shuffle(isa: Isa, typesize: usize, items: &[u8], planes: &mut [u8]) -> usize {
+    assert_eq!(items.len(), planes.len());
+    #[cfg(target_arch = "x86_64")]
+    macro_rules! by_size {
+        ($isa:ident, $f:ident) => {
+            match typesize {
+                // SAFETY (all arms): `detect` saw the CPU offer the
+                // instruction set (SSE2 is part of x86-64).
+                2 => unsafe { $isa::$f::<1>(items, planes) },
+                4 => unsafe { $isa::$f::<2>(items, planes) },
+                8 => unsafe { $isa::$f::<3>(items, planes) },
+                16 => unsafe { $isa::$f::<4>(items, planes) },
+                _ => 0,
+            }
+        };
+    }
+    #[cfg(target_arch = "x86_64")]
+    match isa {
+        Isa::Avx2 => by_size!(avx2, shuffle),
+        Isa::Sse2 => by_size!(sse2, shuffle),
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    0
+}
+
+/// Undoes [`shuffle`] on the leading items it handles; returns how many.
+pub(super) fn unshuffle(isa: Isa, typesize: usize, planes: &[u8], items: &mut [u8]) -> usize {
+    assert_eq!(items.len(), planes.len());
+    #[cfg(target_arch = "x86_64")]
+    macro_rules! by_size {
+        ($isa:ident, $f:ident) => {
+            match typesize {
+                // SAFETY (all arms): `detect` saw the CPU offer the
+                // instruction set (SSE2 is part of x86-64).
+                2 => unsafe { $isa::$f::<1>(planes, items) },
+                4 => unsafe { $isa::$f::<2>(planes, items) },
+                8 => unsafe { $isa::$f::<3>(planes, items) },
+                16 => unsafe { $isa::$f::<4>(planes, items) },
+                _ => 0,
+            }
+        };
+    }
+    #[cfg(target_arch = "x86_64")]
+    match isa {
+        Isa::Avx2 => by_size!(avx2, unshuffle),
+        Isa::Sse2 => by_size!(sse2, unshuffle),
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    0
+}
+
+/// Loads 16 bytes at `at`; the slice index checks the bounds.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn load16(bytes: &[u8], at: usize) -> __m128i {
+    let chunk: &[u8; 16] = bytes[at..at + 16].try_into().expect("16 bytes");
+    // SAFETY: `chunk` is 16 readable bytes; the load is unaligned.
+    unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) }
+}
+
+/// Stores 16 bytes at `at`; the slice index checks the bounds.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn store16(bytes: &mut [u8], at: usize, v: __m128i) {
+    let chunk: &mut [u8; 16] = (&mut bytes[at..at + 16]).try_into().expect("16 bytes");
+    // SAFETY: `chunk` is 16 writable bytes; the store is unaligned.
+    unsafe { _mm_storeu_si128(chunk.as_mut_ptr().cast(), v) }
+}
+
+/// The rounds of `s` on `v` (the first `1 << t` vectors), with the given
+/// unpack instructions.
+macro_rules! rounds {
+    ($s:expr, $t:expr, $v:expr, $lo:ident, $hi:ident) => {
+        for r in 0..$s.rounds {
+            let bit = 1 << $s.pairs[r];
+            for x in 0..1usize << $t {
+                if x & bit == 0 {
+                    let (a, b) = ($v[x], $v[x | bit]);
+                    $v[x] = $lo(a, b);
+                    $v[x | bit] = $hi(a, b);
+                }
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::*;
+
+    #[target_feature(enable = "sse2")]
+    pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8]) -> usize {
+        let (s, t, size) = (&SHUFFLE[T], T, 1 << T);
+        let n = items.len() / size;
+        let groups = n / 16;
+        let mut v = [_mm_setzero_si128(); 16];
+        for g in 0..groups {
+            let base = g * 16 * size;
+            for (u, slot) in v.iter_mut().enumerate().take(size) {
+                *slot = load16(items, base + 16 * u);
+            }
+            rounds!(s, t, v, _mm_unpacklo_epi8, _mm_unpackhi_epi8);
+            for (x, &vx) in v.iter().enumerate().take(size) {
+                store16(planes, s.dest[x] * n + g * 16, vx);
+            }
+        }
+        groups * 16
+    }
+
+    #[target_feature(enable = "sse2")]
+    pub(super) fn unshuffle<const T: usize>(planes: &[u8], items: &mut [u8]) -> usize {
+        let (s, t, size) = (&UNSHUFFLE[T], T, 1 << T);
+        let n = items.len() / size;
+        let groups = n / 16;
+        let mut v = [_mm_setzero_si128(); 16];
+        for g in 0..groups {
+            for (b, slot) in v.iter_mut().enumerate().take(size) {
+                *slot = load16(planes, b * n + g * 16);
+            }
+            rounds!(s, t, v, _mm_unpacklo_epi8, _mm_unpackhi_epi8);
+            let base = g * 16 * size;
+            for (x, &vx) in v.iter().enumerate().take(size) {
+                store16(items, base + 16 * s.dest[x], vx);
+            }
+        }
+        groups * 16
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::*;
+
+    /// Two 16-byte loads, into the low and the high lane.
+    #[target_feature(enable = "avx2")]
+    fn load_pair(bytes: &[u8], lo: usize, hi: usize) -> __m256i {
+        _mm256_set_m128i(load16(bytes, hi), load16(bytes, lo))
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn load32(bytes: &[u8], at: usize) -> __m256i {
+        let chunk: &[u8; 32] = bytes[at..at + 32].try_into().expect("32 bytes");
+        // SAFETY: `chunk` is 32 readable bytes; the load is unaligned.
+        unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn store32(bytes: &mut [u8], at: usize, v: __m256i) {
+        let chunk: &mut [u8; 32] = (&mut bytes[at..at + 32]).try_into().expect("32 bytes");
+        // SAFETY: `chunk` is 32 writable bytes; the store is unaligned.
+        unsafe { _mm256_storeu_si256(chunk.as_mut_ptr().cast(), v) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8]) -> usize {
+        let (s, t, size) = (&SHUFFLE[T], T, 1 << T);
+        let n = items.len() / size;
+        let groups = n / 32;
+        let mut v = [_mm256_setzero_si256(); 16];
+        for g in 0..groups {
+            let base = g * 32 * size;
+            for (u, slot) in v.iter_mut().enumerate().take(size) {
+                *slot = load_pair(items, base + 16 * u, base + 16 * (size + u));
+            }
+            rounds!(s, t, v, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
+            for (x, &vx) in v.iter().enumerate().take(size) {
+                store32(planes, s.dest[x] * n + g * 32, vx);
+            }
+        }
+        groups * 32
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn unshuffle<const T: usize>(planes: &[u8], items: &mut [u8]) -> usize {
+        let (s, t, size) = (&UNSHUFFLE[T], T, 1 << T);
+        let n = items.len() / size;
+        let groups = n / 32;
+        let mut v = [_mm256_setzero_si256(); 16];
+        for g in 0..groups {
+            for (b, slot) in v.iter_mut().enumerate().take(size) {
+                *slot = load32(planes, b * n + g * 32);
+            }
+            rounds!(s, t, v, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
+            let base = g * 32 * size;
+            for (x, &vx) in v.iter().enumerate().take(size) {
+                let at = base + 16 * s.dest[x];
+                store16(items, at, _mm256_castsi256_si128(vx));
+                store16(items, at + 16 * size, _mm256_extracti128_si256::<1>(vx));
+            }
+        }
+        groups * 32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn isas() -> Vec<Isa> {
+        match detect() {
+            Some(Isa::Avx2) => vec![Isa::Avx2, Isa::Sse2],
+            Some(Isa::Sse2) => vec![Isa::Sse2],
+            None => vec![],
+        }
+    }
+
+    fn plain_shuffle(typesize: usize, items: &[u8]) -> Vec<u8> {
+        let n = items.len() / typesize;
+        let mut planes = vec![0; items.len()];
+        for i in 0..n {
+            for j in 0..typesize {
+                planes[j * n + i] = items[i * typesize + j];
+            }
+        }
+        planes
+    }
+
+    #[test]
+    fn kernels_transpose_whole_groups() {
+        for isa in isas() {
+            for typesize in [2, 4, 8, 16] {
+                for n in [32, 64, 96, 4096] {
+                    let items: Vec<u8> =
+                        (0..n * typesize).map(|i| (i * 7 + i / 251) as u8).collect();
+                    let want = plain_shuffle(typesize, &items);
+                    let mut planes = vec![0; items.len()];
+                    assert_eq!(shuffle(isa, typesize, &items, &mut planes), n, "{isa:?}");
+                    assert_eq!(planes, want, "{isa:?} typesize {typesize} n {n}");
+                    let mut back = vec![0; items.len()];
+                    assert_eq!(unshuffle(isa, typesize, &planes, &mut back), n);
+                    assert_eq!(back, items, "{isa:?} typesize {typesize} n {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kernels_leave_the_tail_to_the_caller() {
+        for isa in isas() {
+            let group = if isa == Isa::Avx2 { 32 } else { 16 };
+            let items = vec![1u8; (group + 5) * 4];
+            let mut planes = vec![0; items.len()];
+            assert_eq!(shuffle(isa, 4, &items, &mut planes), group);
+            assert_eq!(shuffle(isa, 3, &items[..36], &mut planes[..36]), 0);
+        }
+    }
+}
