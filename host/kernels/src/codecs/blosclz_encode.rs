@@ -26,36 +26,175 @@ fn hash(v: u32, bits: u32) -> usize {
     (v.wrapping_mul(2_654_435_761) >> (32 - bits)) as usize
 }
 
-/// Appends `lits` as literal runs of at most 32 bytes.
-fn put_literals(dst: &mut Vec<u8>, lits: &[u8]) {
-    for run in lits.chunks(MAX_LITERALS) {
-        dst.push(run.len() as u8 - 1);
-        dst.extend_from_slice(run);
+/// Where the encoder's instructions go: `false` when there is no room.
+trait Sink {
+    fn literals(&mut self, lits: &[u8]) -> bool;
+    fn matched(&mut self, len: usize, distance: usize) -> bool;
+}
+
+/// Writes the instructions into a slice.
+struct Out<'a> {
+    dst: &'a mut [u8],
+    at: usize,
+}
+
+impl Out<'_> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> bool {
+        match self.dst.get_mut(self.at..self.at + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.at += bytes.len();
+                true
+            }
+            None => false,
+        }
     }
 }
 
-/// Appends a match of `len` (at least 3) bytes from `distance` (1 to
-/// 73,727) back.
-fn put_match(dst: &mut Vec<u8>, len: usize, distance: usize) {
-    let far = distance > NEAR_DISTANCE;
-    let high = if far { 31 } else { (distance - 1) >> 8 };
-    if len <= 8 {
-        dst.push(((len - 2) << 5 | high) as u8);
-    } else {
-        dst.push((7 << 5 | high) as u8);
-        let mut extra = len - 9;
-        while extra >= 255 {
-            dst.push(255);
-            extra -= 255;
+impl Sink for Out<'_> {
+    /// Literal runs of at most 32 bytes, each behind its length.
+    fn literals(&mut self, lits: &[u8]) -> bool {
+        lits.chunks(MAX_LITERALS)
+            .all(|run| self.put(&[run.len() as u8 - 1]) && self.put(run))
+    }
+
+    /// A match of `len` (at least 3) bytes from `distance` (1 to 73,727)
+    /// back.
+    fn matched(&mut self, len: usize, distance: usize) -> bool {
+        let far = distance > NEAR_DISTANCE;
+        let high = if far { 31 } else { (distance - 1) >> 8 };
+        let ok = if len <= 8 {
+            self.put(&[((len - 2) << 5 | high) as u8])
+        } else {
+            let mut extra = len - 9;
+            let mut ok = self.put(&[(7 << 5 | high) as u8]);
+            while ok && extra >= 255 {
+                ok = self.put(&[255]);
+                extra -= 255;
+            }
+            ok && self.put(&[extra as u8])
+        };
+        ok && if far {
+            let x = distance - NEAR_DISTANCE - 1;
+            self.put(&[255, (x >> 8) as u8, x as u8])
+        } else {
+            self.put(&[(distance - 1) as u8])
         }
-        dst.push(extra as u8);
     }
-    if far {
-        let x = distance - NEAR_DISTANCE - 1;
-        dst.extend_from_slice(&[255, (x >> 8) as u8, x as u8]);
-    } else {
-        dst.push((distance - 1) as u8);
+}
+
+/// Counts what the instructions would take, for the entropy probe.
+struct Count(usize);
+
+impl Sink for Count {
+    fn literals(&mut self, lits: &[u8]) -> bool {
+        self.0 += lits.len() + lits.len().div_ceil(MAX_LITERALS);
+        true
     }
+
+    fn matched(&mut self, len: usize, distance: usize) -> bool {
+        let extra = if len <= 8 { 0 } else { (len - 9) / 255 + 1 };
+        self.0 += 1 + extra + if distance > NEAR_DISTANCE { 3 } else { 1 };
+        true
+    }
+}
+
+/// The hash table of recent positions, kept by each thread across calls.
+/// An entry is `base + position` of the call that wrote it, so entries of
+/// earlier calls (below the current `base`) read as empty and the table is
+/// never cleared between calls, only when `base` would overflow.
+struct Table {
+    entries: Vec<u32>,
+    base: u32,
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<Table> = const {
+        std::cell::RefCell::new(Table { entries: Vec::new(), base: 1 })
+    };
+}
+
+/// Runs the encoder on `src` into `sink` with this thread's table (a fresh
+/// one if the thread's is in use); `false` if the sink ran out of room.
+fn encode(clevel: u8, max_bits: u32, src: &[u8], sink: &mut impl Sink) -> bool {
+    TABLE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut table) => encode_with(&mut table, clevel, max_bits, src, sink),
+        Err(_) => encode_with(
+            &mut Table {
+                entries: Vec::new(),
+                base: 1,
+            },
+            clevel,
+            max_bits,
+            src,
+            sink,
+        ),
+    })
+}
+
+fn encode_with(
+    table: &mut Table,
+    clevel: u8,
+    max_bits: u32,
+    src: &[u8],
+    sink: &mut impl Sink,
+) -> bool {
+    // 11 to 15 bits, no more than the input needs, nor than `max_bits`.
+    let bits = (10 + u32::from(clevel.clamp(1, 9)).div_ceil(2))
+        .min(usize::BITS - src.len().leading_zeros())
+        .min(max_bits)
+        .max(8);
+    let Ok(len) = u32::try_from(src.len()) else {
+        return false;
+    };
+    if table.entries.len() < 1 << bits || table.base.checked_add(len + 1).is_none() {
+        table.entries.clear();
+        table.entries.resize(1 << 15, 0);
+        table.base = 1;
+    }
+    let base = table.base;
+    table.base += len + 1;
+    let table = &mut table.entries[..1 << bits];
+    let limit = src.len() - TAIL;
+    // Matches may run to here; the last byte stays a literal.
+    let match_end = src.len() - 1;
+    let mut anchor = 0;
+    // From 1, so that the stream starts with a literal run, as it must.
+    let mut ip = 1;
+    // Skip faster through data that does not match, less so at high clevels.
+    let skip_shift = 4 + u32::from(clevel.min(9)) / 2;
+    while ip < limit {
+        let v = read_u32(src, ip);
+        let h = hash(v, bits);
+        let stored = table[h];
+        table[h] = base + ip as u32;
+        let Some(cand) = stored.checked_sub(base).map(|c| c as usize) else {
+            ip += 1 + ((ip - anchor) >> skip_shift);
+            continue;
+        };
+        let distance = ip - cand;
+        if cand >= ip || distance > FAR_DISTANCE || read_u32(src, cand) != v {
+            ip += 1 + ((ip - anchor) >> skip_shift);
+            continue;
+        }
+        let len = 4 + common(src, cand + 4, ip + 4, match_end);
+        if distance > NEAR_DISTANCE && len < 6 {
+            ip += 1;
+            continue;
+        }
+        if !(sink.literals(&src[anchor..ip]) && sink.matched(len, distance)) {
+            return false;
+        }
+        ip += len;
+        anchor = ip;
+        if ip < limit {
+            for at in [ip - 2, ip - 1] {
+                table[hash(read_u32(src, at), bits)] = base + at as u32;
+            }
+        }
+    }
+    sink.literals(&src[anchor..])
 }
 
 /// Length of the common prefix of `src[a..]` and `src[b..end]`, `a < b`.
@@ -77,20 +216,46 @@ fn common(src: &[u8], a: usize, b: usize, end: usize) -> usize {
         .count()
 }
 
-/// [`compress`] into a slice: `Some(n)` with the stream in `dst[..n]`, or
-/// `None` when it does not fit in `dst.len()` bytes.
-pub fn compress_into(clevel: u8, src: &[u8], dst: &mut [u8]) -> Option<usize> {
-    thread_local! {
-        static STREAM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// Lowest estimated compression ratio, per clevel, for which
+/// [`compress_into`] compresses at all: BloscLZ streams of little gain cost
+/// more to decode than they save (C-Blosc2's thresholds).
+const MIN_RATIO: [f64; 10] = [0.0, 2.0, 1.5, 1.2, 1.2, 1.2, 1.2, 1.15, 1.1, 1.0];
+
+/// Hash bits of the probe, and the most bytes it reads: a sample, so that
+/// the probe costs little next to the compression it may save.
+const PROBE_BITS: u32 = 10;
+
+/// Whether a sample of `src` (at most 1 KiB from the start of its last
+/// quarter) compresses by at least the clevel's [`MIN_RATIO`], estimated
+/// from a counting pass with a small table: C-Blosc2's entropy probe.
+fn worth_it(clevel: u8, src: &[u8]) -> bool {
+    let start = src.len() - src.len() / 4;
+    let probe = &src[start..src.len().min(start + (1 << PROBE_BITS))];
+    if probe.len() < 16 {
+        return true;
     }
-    STREAM.with(|cell| {
-        let mut stream = cell.try_borrow_mut().ok()?;
-        if !compress(clevel, src, &mut stream, dst.len()) {
-            return None;
-        }
-        dst[..stream.len()].copy_from_slice(&stream);
-        Some(stream.len())
-    })
+    let mut count = Count(0);
+    encode(clevel, PROBE_BITS, probe, &mut count);
+    probe.len() as f64 >= MIN_RATIO[usize::from(clevel.min(9))] * count.0 as f64
+}
+
+/// Compresses `src` into `dst` as the pipeline does: `Some(n)` with the
+/// stream in `dst[..n]`; `None` when it does not fit in `dst.len()` bytes,
+/// when `src` is shorter than 16 bytes, or when a probe of its last
+/// quarter says it would not compress by the clevel's minimum ratio (then
+/// the caller stores the data raw, as C-Blosc2 does).
+pub fn compress_into(clevel: u8, src: &[u8], dst: &mut [u8]) -> Option<usize> {
+    if src.len() < 16 || !worth_it(clevel, src) {
+        return None;
+    }
+    let mut out = Out { dst, at: 0 };
+    if !encode(clevel, 15, src, &mut out) {
+        return None;
+    }
+    let n = out.at;
+    // C-Blosc2's marker; decoders ignore the top bits of the first byte.
+    out.dst[0] |= 1 << 5;
+    Some(n)
 }
 
 /// Compresses `src` into `dst` (cleared first) as one BloscLZ stream at
@@ -114,51 +279,81 @@ pub fn compress(clevel: u8, src: &[u8], dst: &mut Vec<u8>, maxout: usize) -> boo
     if src.len() < 16 {
         return false;
     }
-    // 11 to 15 bits, and no more than the input needs.
-    let bits = (10 + u32::from(clevel.clamp(1, 9)).div_ceil(2))
-        .min(usize::BITS - src.len().leading_zeros())
-        .max(8);
-    let mut table = vec![0u32; 1 << bits];
-    let limit = src.len() - TAIL;
-    // Matches may run to here; the last byte stays a literal.
-    let match_end = src.len() - 1;
-    let mut anchor = 0;
-    // From 1, so that the stream starts with a literal run, as it must.
-    let mut ip = 1;
-    // Skip faster through data that does not match, less so at high clevels.
-    let skip_shift = 4 + u32::from(clevel.min(9)) / 2;
-    while ip < limit {
-        let v = read_u32(src, ip);
-        let h = hash(v, bits);
-        let cand = table[h] as usize;
-        table[h] = ip as u32;
-        let distance = ip - cand;
-        if cand >= ip || distance > FAR_DISTANCE || read_u32(src, cand) != v {
-            ip += 1 + ((ip - anchor) >> skip_shift);
-            continue;
-        }
-        let len = 4 + common(src, cand + 4, ip + 4, match_end);
-        if distance > NEAR_DISTANCE && len < 6 {
-            ip += 1;
-            continue;
-        }
-        put_literals(dst, &src[anchor..ip]);
-        put_match(dst, len, distance);
-        if dst.len() > maxout {
-            return false;
-        }
-        ip += len;
-        anchor = ip;
-        if ip < limit {
-            for at in [ip - 2, ip - 1] {
-                table[hash(read_u32(src, at), bits)] = at as u32;
-            }
-        }
-    }
-    put_literals(dst, &src[anchor..]);
+    // The longest a stream gets: every byte a literal, behind one length
+    // byte per 32.
+    let most = src.len() + src.len().div_ceil(MAX_LITERALS);
+    dst.resize(maxout.min(most), 0);
+    let mut out = Out { dst, at: 0 };
+    let ok = encode(clevel, 15, src, &mut out);
+    let n = out.at;
+    dst.truncate(n);
     if let Some(first) = dst.first_mut() {
         // C-Blosc2's marker; decoders ignore the top bits of the first byte.
         *first |= 1 << 5;
     }
-    dst.len() <= maxout
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(len: usize) -> Vec<u8> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_probe_gives_up_on_data_that_barely_compresses() {
+        // Noise with every fourth byte zero compresses a little (far less
+        // than the 1.2 clevel 5 asks for); `compress` still encodes it.
+        let data: Vec<u8> = noise(65_536)
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| if i % 4 == 0 { 0 } else { b })
+            .collect();
+        let mut room = vec![0; data.len()];
+        assert_eq!(compress_into(5, &data, &mut room), None);
+        let mut stream = Vec::new();
+        assert!(compress(5, &data, &mut stream, usize::MAX));
+        // At clevel 9 any gain is enough.
+        let repetitive = b"sandpress ".repeat(6000);
+        let n = compress_into(9, &repetitive, &mut room).expect("a repeated phrase compresses");
+        let mut back = vec![0; repetitive.len()];
+        assert_eq!(
+            super::super::blosclz::decompress(&room[..n], &mut back),
+            Ok(repetitive.len())
+        );
+        assert_eq!(back, repetitive);
+    }
+
+    #[test]
+    fn streams_do_not_depend_on_earlier_calls() {
+        // The table keeps entries across calls; those of earlier inputs
+        // must not change the stream (frames are the same whatever thread
+        // compressed them, after whatever else).
+        let a = b"0123456789abcdef".repeat(400);
+        let b: Vec<u8> = noise(6400).iter().map(|x| x % 4).collect();
+        let encode = |data: &[u8]| {
+            let mut stream = Vec::new();
+            assert!(compress(3, data, &mut stream, usize::MAX));
+            stream
+        };
+        let (first_a, first_b) = (encode(&a), encode(&b));
+        for _ in 0..3 {
+            assert_eq!(encode(&a), first_a);
+            assert_eq!(encode(&b), first_b);
+        }
+        let fresh = std::thread::spawn(move || encode(&b))
+            .join()
+            .expect("no panic");
+        assert_eq!(fresh, first_b);
+    }
 }
