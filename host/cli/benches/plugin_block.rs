@@ -1,6 +1,7 @@
 //! One plugin call per block, at 64 KiB and 1 MiB: the tutorial's delta
-//! filter (forward + backward) and step codec (decode) as Wasm components
-//! against the same algorithms compiled natively, measured side by side.
+//! filter (forward + backward, typesizes 1, 2, 4 and 8) and step codec
+//! (decode) as Wasm components against the same algorithms compiled
+//! natively, measured side by side.
 //! The delta filter is measured in Rust, C and AssemblyScript; the C and AS
 //! components are built from `examples/` first (skipped, with a
 //! note, where their compiler is not installed).
@@ -43,27 +44,30 @@ fn delta_round_trip(c: &mut Criterion) {
     for (lang, f) in &others {
         filters.push((lang, &**f));
     }
-    let mut group = c.benchmark_group("delta filter forward+backward");
-    for len in [64 << 10, 1 << 20] {
-        let input = block(len);
-        let mut mid = vec![0; len];
-        let mut out = vec![0; len];
-        let info = BlockInfo {
-            typesize: 4,
-            blocksize: len as u32,
-            ..BlockInfo::default()
-        };
-        group.throughput(Throughput::Bytes(len as u64));
-        for &(name, f) in &filters {
-            group.bench_with_input(BenchmarkId::new(name, len), &input, |b, input| {
-                b.iter(|| {
-                    f.forward(black_box(input), 0, &info, &mut mid).unwrap();
-                    f.backward(&mid, 0, &info, &mut out).unwrap();
-                })
-            });
+    for typesize in [1u32, 2, 4, 8] {
+        let mut group =
+            c.benchmark_group(format!("delta filter forward+backward typesize {typesize}"));
+        for len in [64 << 10, 1 << 20] {
+            let input = block(len);
+            let mut mid = vec![0; len];
+            let mut out = vec![0; len];
+            let info = BlockInfo {
+                typesize,
+                blocksize: len as u32,
+                ..BlockInfo::default()
+            };
+            group.throughput(Throughput::Bytes(len as u64));
+            for &(name, f) in &filters {
+                group.bench_with_input(BenchmarkId::new(name, len), &input, |b, input| {
+                    b.iter(|| {
+                        f.forward(black_box(input), 0, &info, &mut mid).unwrap();
+                        f.backward(&mid, 0, &info, &mut out).unwrap();
+                    })
+                });
+            }
         }
+        group.finish();
     }
-    group.finish();
 }
 
 fn step_decode(c: &mut Criterion) {

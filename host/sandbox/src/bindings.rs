@@ -2,16 +2,19 @@
 //! by wasmtime's `bindgen!`: one module per plugin kind, sharing the
 //! `types` interface (and so one `BlockInfo`) of the codec world.
 //!
-//! Calls go through the generated `call_*` functions, by name and with the
-//! contract's types, so a change to the contract shows up here as a
-//! compile error. [`World`] lets the instance code handle the four worlds
-//! alike.
+//! The generated code checks a component against its world and finds its
+//! functions in each new instance; the functions are then checked once
+//! more, per instance, against the signatures the host calls them with
+//! (see [`exports`](crate::exports)), so a change to the contract shows up
+//! as a compile error here or as a failed check there. [`World`] lets the
+//! instance code handle the four worlds alike.
 
 #![allow(missing_docs, clippy::all)]
 
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
+use crate::exports::{CodecExports, Export, FilterExports, TransformExports};
 use crate::store::StoreState;
 
 /// The world `codec-plugin`.
@@ -85,13 +88,13 @@ pub(crate) struct Prepared<I> {
 pub(crate) trait World: 'static {
     /// The checked `InstancePre` with its export indices.
     type Pre: Send + Sync + 'static;
-    /// A live instance's exports (`CodecPlugin`, ...).
+    /// A live instance's functions, typed ([`CodecExports`], ...).
     type Instance: 'static;
 
     /// Checks the component's exports against the world.
     fn pre(pre: InstancePre<StoreState>) -> wasmtime::Result<Self::Pre>;
 
-    /// Instantiates in `store`, then loads (and type-checks) the exports.
+    /// Instantiates in `store`, then loads (and type-checks) the functions.
     fn instantiate(
         pre: &Self::Pre,
         store: &mut Store<StoreState>,
@@ -99,13 +102,13 @@ pub(crate) trait World: 'static {
 }
 
 macro_rules! world {
-    ($marker:ident, $module:ident :: $instance:ident, $indices:ident) => {
+    ($marker:ident, $module:ident :: $instance:ident, $indices:ident, $exports:ty, $typed:expr) => {
         #[doc = concat!("The world of [`", stringify!($module), "`].")]
         pub(crate) struct $marker;
 
         impl World for $marker {
             type Pre = Prepared<$module::$indices>;
-            type Instance = $module::$instance;
+            type Instance = $exports;
 
             fn pre(pre: InstancePre<StoreState>) -> wasmtime::Result<Self::Pre> {
                 let indices = $module::$indices::new(&pre)?;
@@ -120,23 +123,67 @@ macro_rules! world {
                     .pre
                     .instantiate(&mut *store)
                     .map_err(InstantiateError::Instantiate)?;
-                pre.indices
+                let plugin: $module::$instance = pre
+                    .indices
                     .load(&mut *store, &instance)
-                    .map_err(InstantiateError::Exports)
+                    .map_err(InstantiateError::Exports)?;
+                let typed: fn(
+                    &$module::$instance,
+                    &Store<StoreState>,
+                ) -> wasmtime::Result<Self::Instance> = $typed;
+                typed(&plugin, store).map_err(InstantiateError::Exports)
             }
         }
     };
 }
 
-world!(CodecWorld, codec::CodecPlugin, CodecPluginIndices);
-world!(FilterWorld, filter::FilterPlugin, FilterPluginIndices);
+world!(
+    CodecWorld,
+    codec::CodecPlugin,
+    CodecPluginIndices,
+    CodecExports,
+    |plugin, store| {
+        let codec = plugin.sandpress_plugin_codec();
+        Ok(CodecExports {
+            encode: Export::new(*codec.func_encode().func(), store)?,
+            decode: Export::new(*codec.func_decode().func(), store)?,
+        })
+    }
+);
+world!(
+    FilterWorld,
+    filter::FilterPlugin,
+    FilterPluginIndices,
+    FilterExports,
+    |plugin, store| {
+        let filter = plugin.sandpress_plugin_filter();
+        Ok(FilterExports {
+            forward: Export::new(*filter.func_forward().func(), store)?,
+            backward: Export::new(*filter.func_backward().func(), store)?,
+        })
+    }
+);
 world!(
     PrefilterWorld,
     prefilter::PrefilterPlugin,
-    PrefilterPluginIndices
+    PrefilterPluginIndices,
+    TransformExports,
+    |plugin, store| {
+        let apply = plugin.sandpress_plugin_prefilter().func_prefilter();
+        Ok(TransformExports {
+            apply: Export::new(*apply.func(), store)?,
+        })
+    }
 );
 world!(
     PostfilterWorld,
     postfilter::PostfilterPlugin,
-    PostfilterPluginIndices
+    PostfilterPluginIndices,
+    TransformExports,
+    |plugin, store| {
+        let apply = plugin.sandpress_plugin_postfilter().func_postfilter();
+        Ok(TransformExports {
+            apply: Export::new(*apply.func(), store)?,
+        })
+    }
 );

@@ -1,11 +1,13 @@
 //! Components as core's plugin traits: [`WasmCodec`], [`WasmFilter`] and
-//! [`WasmTransform`], calling the contract's functions through the
-//! generated bindings.
+//! [`WasmTransform`], calling the contract's functions typed once per
+//! instance ([`exports`](crate::exports)).
 //!
-//! Results are lifted as `Vec<u8>` and `String`, which wasmtime copies out
-//! of guest memory before it runs the guest's `post-return` (since
-//! wasmtime 48 that runs inside every call, so a borrowed view would be
-//! read after the guest freed, and possibly reused, the memory).
+//! A returned list is copied once, straight from guest memory into the
+//! caller's `out`, while wasmtime lifts the answer and before it runs the
+//! guest's `post-return` (since wasmtime 48 that runs inside every call, so
+//! a borrowed view would be read after the guest freed, and possibly
+//! reused, the memory): see [`landing`](crate::landing). An error message
+//! is lifted as a `String`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,7 +17,9 @@ use sandpress_core::plugin::{
 };
 
 use crate::bindings::{CodecWorld, FilterWorld, PostfilterWorld, PrefilterWorld, WitBlockInfo};
+use crate::exports::BlockAnswer;
 use crate::instance::Runner;
+use crate::landing::Landing;
 use crate::text::guest_text;
 
 /// A codec component (world `codec-plugin`), usable as a
@@ -80,23 +84,17 @@ impl CodecPlugin for WasmCodec {
         info: &BlockInfo,
         out: &mut Vec<u8>,
     ) -> Result<bool, PluginError> {
-        let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin.sandpress_plugin_codec().call_encode(
-                store,
-                input,
-                meta,
-                WitBlockInfo::from(info),
-            )
-        })?;
+        let answer = {
+            let _landing = Landing::vec(out);
+            self.runner.call(info.chunk_index, |plugin, store| {
+                plugin
+                    .encode
+                    .call(store, input, meta, WitBlockInfo::from(info))
+            })?
+        };
         match answer {
-            Ok(Some(bytes)) => {
-                *out = bytes;
-                Ok(true)
-            }
-            Ok(None) => {
-                out.clear();
-                Ok(false)
-            }
+            Ok(Some(_)) => Ok(true),
+            Ok(None) => Ok(false),
             Err(message) => Err(refused(message)),
         }
     }
@@ -108,15 +106,14 @@ impl CodecPlugin for WasmCodec {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
+        let expected = out.len();
+        let _landing = Landing::slice(out);
         let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin.sandpress_plugin_codec().call_decode(
-                store,
-                input,
-                meta,
-                WitBlockInfo::from(info),
-            )
+            plugin
+                .decode
+                .call(store, input, meta, WitBlockInfo::from(info))
         })?;
-        copy_exact(answer, out)
+        exact(answer, expected)
     }
 }
 
@@ -132,15 +129,14 @@ impl FilterPlugin for WasmFilter {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
+        let expected = out.len();
+        let _landing = Landing::slice(out);
         let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin.sandpress_plugin_filter().call_forward(
-                store,
-                input,
-                meta,
-                WitBlockInfo::from(info),
-            )
+            plugin
+                .forward
+                .call(store, input, meta, WitBlockInfo::from(info))
         })?;
-        copy_exact(answer, out)
+        exact(answer, expected)
     }
 
     fn backward(
@@ -150,15 +146,14 @@ impl FilterPlugin for WasmFilter {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
+        let expected = out.len();
+        let _landing = Landing::slice(out);
         let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin.sandpress_plugin_filter().call_backward(
-                store,
-                input,
-                meta,
-                WitBlockInfo::from(info),
-            )
+            plugin
+                .backward
+                .call(store, input, meta, WitBlockInfo::from(info))
         })?;
-        copy_exact(answer, out)
+        exact(answer, expected)
     }
 }
 
@@ -176,33 +171,31 @@ impl TransformPlugin for WasmTransform {
     ) -> Result<(), PluginError> {
         let chunk = info.chunk_index;
         let info = WitBlockInfo::from(info);
+        let expected = out.len();
+        let _landing = Landing::slice(out);
         let answer = match &self.runner {
             TransformRunner::Prefilter(runner) => runner.call(chunk, |plugin, store| {
-                plugin
-                    .sandpress_plugin_prefilter()
-                    .call_prefilter(store, input, meta, info)
+                plugin.apply.call(store, input, meta, info)
             })?,
             TransformRunner::Postfilter(runner) => runner.call(chunk, |plugin, store| {
-                plugin
-                    .sandpress_plugin_postfilter()
-                    .call_postfilter(store, input, meta, info)
+                plugin.apply.call(store, input, meta, info)
             })?,
         };
-        copy_exact(answer, out)
+        exact(answer, expected)
     }
 }
 
-/// Copies the guest's answer into `out`, which it must fill exactly.
-fn copy_exact(answer: Result<Vec<u8>, String>, out: &mut [u8]) -> Result<(), PluginError> {
-    let bytes = answer.map_err(refused)?;
-    if bytes.len() != out.len() {
+/// Checks the guest's answer, already copied into `out` if it had the
+/// `expected` length, which it must have.
+fn exact(answer: BlockAnswer, expected: usize) -> Result<(), PluginError> {
+    let landed = answer.map_err(refused)?;
+    if landed.len() != expected || !landed.copied() {
         return Err(Stopped::WrongSize {
-            expected: out.len(),
-            found: bytes.len(),
+            expected,
+            found: landed.len(),
         }
         .into());
     }
-    out.copy_from_slice(&bytes);
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the sandbox against the WAT guests in `tests/guests/` (one test
 //! binary, modules by area).
 
+mod answers;
 mod bomb;
 mod cache;
 mod calls;
