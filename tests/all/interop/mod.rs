@@ -74,6 +74,7 @@ use serde_json::{Value, json};
 
 use crate::common::sandbox;
 
+mod bench;
 mod from_python;
 mod plan;
 mod to_python;
