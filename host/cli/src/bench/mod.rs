@@ -4,6 +4,7 @@
 //! side in one run.
 
 mod against;
+mod buffer;
 mod data;
 mod peer;
 mod report;
@@ -181,17 +182,18 @@ fn measure(
         check: checks != Checks::NoChecksums,
         ..DParams::default()
     };
+    let input = buffer::Buffer::copy_of(&data.bytes)?;
     let (ctime, schunk) = best(opts.repeat, || {
         let mut s = SChunk::new(opts.chunksize, cp.clone(), dp.clone(), p.registry.clone())?;
-        s.append(&data.bytes)?;
+        s.append(&input)?;
         Ok(s)
     })?;
-    let mut out = vec![0u8; data.bytes.len()];
+    let mut out = buffer::Buffer::zeroed(data.bytes.len())?;
     let (dtime, ()) = best(opts.repeat, || {
         Ok(schunk.get_slice(0..schunk.nitems(), &mut out)?)
     })?;
     anyhow::ensure!(
-        out == data.bytes,
+        *out == data.bytes[..],
         "{} on {} did not round-trip",
         p.name,
         data.name
