@@ -75,23 +75,31 @@ fn sse2(plane: &[u8], rows: &mut [u8], starts: &[usize; 8]) -> usize {
 #[target_feature(enable = "avx2")]
 fn avx2(plane: &[u8], rows: &mut [u8], starts: &[usize; 8]) -> usize {
     let done = plane.len() / 64 * 64;
-    for at in (0..done).step_by(32) {
-        let chunk: &[u8; 32] = plane[at..at + 32].try_into().expect("32 bytes");
-        // SAFETY: `chunk` is 32 readable bytes; the load is unaligned.
-        let mut v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+    for at in (0..done).step_by(64) {
+        let chunk: &[u8; 64] = plane[at..at + 64].try_into().expect("64 bytes");
+        // SAFETY: `chunk` is 64 readable bytes; the loads are unaligned.
+        let (mut lo, mut hi) = unsafe {
+            (
+                _mm256_loadu_si256(chunk.as_ptr().cast()),
+                _mm256_loadu_si256(chunk.as_ptr().add(32).cast()),
+            )
+        };
         for k in (0..8).rev() {
-            let bits = _mm256_movemask_epi8(v) as u32;
+            // Items 0-31 in the low half of the word, 32-63 in the high.
+            let bits = u64::from(_mm256_movemask_epi8(lo) as u32)
+                | u64::from(_mm256_movemask_epi8(hi) as u32) << 32;
             put(rows, starts[k] + at / 8, &bits.to_le_bytes());
-            v = _mm256_add_epi8(v, v);
+            lo = _mm256_add_epi8(lo, lo);
+            hi = _mm256_add_epi8(hi, hi);
         }
     }
     done
 }
 
-/// Reads 4 bytes at `at` as a little-endian `i32`.
+/// Reads 8 bytes at `at` as a little-endian `u64`.
 #[inline(always)]
-fn word(bytes: &[u8], at: usize) -> i32 {
-    i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+fn word(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// Within each 128-bit lane, bytes `4 * a + b` (a, b < 4) to `4 * b + a`.
@@ -121,18 +129,24 @@ fn transpose_8x4_bytes(w: [i32; 8]) -> __m256i {
 #[target_feature(enable = "avx2")]
 fn avx2_back(rows: &[u8], starts: &[usize; 8], plane: &mut [u8]) -> usize {
     let done = plane.len() / 64 * 64;
-    for at in (0..done).step_by(32) {
-        let mut v = transpose_8x4_bytes(std::array::from_fn(|k| word(rows, starts[k] + at / 8)));
-        let mut masks = [0i32; 8];
-        for r in (0..8).rev() {
-            masks[r] = _mm256_movemask_epi8(v);
-            v = _mm256_add_epi8(v, v);
+    for at in (0..done).step_by(64) {
+        // Each row's 8 bytes for 64 items: items 0-31 in the low half.
+        let words: [u64; 8] = std::array::from_fn(|k| word(rows, starts[k] + at / 8));
+        for half in 0..2 {
+            let mut v =
+                transpose_8x4_bytes(std::array::from_fn(|k| (words[k] >> (32 * half)) as i32));
+            let mut masks = [0i32; 8];
+            for r in (0..8).rev() {
+                masks[r] = _mm256_movemask_epi8(v);
+                v = _mm256_add_epi8(v, v);
+            }
+            // Byte `j` of mask `r` is item `8 * j + r`.
+            let items = transpose_8x4_bytes(masks);
+            let from = at + 32 * half;
+            let out: &mut [u8; 32] = (&mut plane[from..from + 32]).try_into().expect("32 bytes");
+            // SAFETY: `out` is 32 writable bytes; the store is unaligned.
+            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), items) };
         }
-        // Byte `j` of mask `r` is item `8 * j + r`.
-        let items = transpose_8x4_bytes(masks);
-        let out: &mut [u8; 32] = (&mut plane[at..at + 32]).try_into().expect("32 bytes");
-        // SAFETY: `out` is 32 writable bytes; the store is unaligned.
-        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), items) };
     }
     done
 }
