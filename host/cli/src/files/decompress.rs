@@ -1,5 +1,6 @@
 //! `sandpress decompress`: a frame back into its bytes (or its `.npy`).
 
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -120,9 +121,9 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         _ => None,
     };
     let mut atomic = output.as_deref().map(AtomicFile::create).transpose()?;
-    match &mut atomic {
-        Some(f) => write_out(&frame, npy.as_ref(), f.file(), &a.input)?,
-        None => write_out(&frame, npy.as_ref(), std::io::stdout().lock(), &a.input)?,
+    match (&mut atomic, &output) {
+        (Some(f), Some(path)) => write_file(&frame, npy.as_ref(), f.file(), path, &a.input)?,
+        _ => write_out(&frame, npy.as_ref(), std::io::stdout().lock(), &a.input)?,
     }
     if let Some(f) = atomic {
         f.commit()?;
@@ -136,6 +137,32 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         frame.nbytes(),
         frame.nchunks()
     ))
+}
+
+/// Writes the bytes of `frame` (after `npy`'s header, if any) into
+/// `file`, named `path`: each chunk is decompressed and written at its
+/// place by a worker, so that with several threads the copies into the
+/// file run side by side too.
+fn write_file(
+    frame: &Frame,
+    npy: Option<&NpyHeader>,
+    file: &mut File,
+    path: &Path,
+    input: &Path,
+) -> Result<()> {
+    let header = npy.map(NpyHeader::to_bytes).unwrap_or_default();
+    file.write_all(&header).context("writing the output")?;
+    let bar = progress::bar(Some(frame.nbytes()), "decompressing");
+    frame
+        .decompress_to_file(0..frame.nchunks(), file, header.len() as u64, path, |n| {
+            bar.inc(n)
+        })
+        .map_err(|e| match e {
+            sandpress_core::Error::Io { .. } => anyhow::Error::new(e),
+            other => anyhow::Error::new(other).context(input.display().to_string()),
+        })?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 /// Writes the bytes of `frame` (after `npy`'s header, if any) to `sink`:

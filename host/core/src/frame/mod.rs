@@ -21,6 +21,7 @@ mod index;
 mod layout;
 mod ordered;
 mod pipelined;
+mod pipelined_file;
 mod pipelined_read;
 pub mod plugins;
 mod reader;

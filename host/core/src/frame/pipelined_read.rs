@@ -81,7 +81,7 @@ impl<S: ReadAt> Frame<S> {
 
     /// Decompresses chunk `i` into `out` with `dp`, checked as the
     /// frame's dparams say.
-    fn decode_with(&self, dp: &DParams, i: usize, out: &mut [u8]) -> Result<()> {
+    pub(super) fn decode_with(&self, dp: &DParams, i: usize, out: &mut [u8]) -> Result<()> {
         let chunk = self.chunk(i)?;
         decompress_chunk(&chunk, dp, &self.registry, i as u64, out)?;
         if dp.check && dp.postfilter.is_none() {

@@ -302,3 +302,32 @@ fn decompress_in_order_stops_at_the_first_bad_chunk() {
         assert_eq!(e, Stop("full".into()));
     }
 }
+
+#[test]
+fn decompress_to_file_puts_every_chunk_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, out) = (dir.path().join("a"), dir.path().join("out"));
+    let data = walk(19 * CHUNK + 400);
+    sequential(&path, &data, cp(1), Registry::new()).unwrap();
+    let mut f = Frame::open(&path).unwrap();
+    for threads in [1, 2, 3, 4] {
+        f.set_dparams(DParams {
+            nthreads: threads,
+            ..DParams::default()
+        });
+        for range in [0..20, 0..1, 7..20, 3..3] {
+            let file = std::fs::File::create(&out).unwrap();
+            std::io::Write::write_all(&mut &file, b"head").unwrap();
+            let mut seen = 0;
+            f.decompress_to_file(range.clone(), &file, 4, &out, |n| seen += n)
+                .unwrap();
+            let want = &data[range.start * CHUNK..(range.end * CHUNK).min(data.len())];
+            let got = std::fs::read(&out).unwrap();
+            assert!(
+                got[..4] == *b"head" && got[4..] == *want,
+                "{threads} threads, chunks {range:?}"
+            );
+            assert_eq!(seen, want.len() as u64);
+        }
+    }
+}
