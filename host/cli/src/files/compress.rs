@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
 use clap::Args;
-use sandpress_core::frame::{FrameStats, FrameWriter};
+use sandpress_core::frame::{FrameStats, PipelinedWriter};
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode, parse_size};
 
@@ -87,13 +87,13 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         .map(|h| (npy::METALAYER.to_string(), h.to_metalayer()))
         .collect();
     let mut w = match &output {
-        Some(p) => FrameWriter::create(p, cp, chunksize, metalayers, registry)?,
-        None => FrameWriter::create_temp(cp, chunksize, metalayers, registry)?,
+        Some(p) => PipelinedWriter::create(p, cp, chunksize, metalayers, registry)?,
+        None => PipelinedWriter::create_temp(cp, chunksize, metalayers, registry)?,
     };
     if a.embed_plugins {
         embed(&mut w, &plugins);
     }
-    append_all(&mut *input, &mut w, chunksize, size, &a.input)?;
+    append_all(&mut *input, &mut w, size, &a.input)?;
     if let Some(h) = &npy {
         check_npy_size(h, w.nbytes(), &a.input)?;
     }
@@ -185,36 +185,26 @@ fn filter_chain(
 }
 
 /// Records the components of the plugins loaded in the frame.
-fn embed(w: &mut FrameWriter, plugins: &Plugins) {
+fn embed(w: &mut PipelinedWriter, plugins: &Plugins) {
     for (loaded, bytes) in &plugins.loaded {
         let m = loaded.meta();
         w.embed_plugin(m.kind, m.id, bytes.clone());
     }
 }
 
-/// Appends `input` to `w` in chunks of `chunksize` bytes, showing progress
-/// against `size` when known.
+/// Appends `input` to `w` (reading, compressing chunks on every thread
+/// and writing overlap), showing progress against `size` when known.
 fn append_all(
     input: &mut dyn Read,
-    w: &mut FrameWriter,
-    chunksize: usize,
+    w: &mut PipelinedWriter,
     size: Option<u64>,
     path: &Path,
 ) -> Result<()> {
     let bar = progress::bar(size, "compressing");
-    let mut buf = vec![0u8; chunksize];
-    loop {
-        let n = io::read_full(input, &mut buf)
-            .with_context(|| format!("reading {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        w.append(&buf[..n])?;
-        bar.inc(n as u64);
-        if n < buf.len() {
-            break;
-        }
-    }
+    w.append_from(
+        |buf| io::read_full(input, buf).with_context(|| format!("reading {}", path.display())),
+        |n| bar.inc(n),
+    )?;
     bar.finish_and_clear();
     Ok(())
 }
@@ -233,7 +223,12 @@ fn check_npy_size(h: &NpyHeader, nbytes: u64, path: &Path) -> Result<()> {
 }
 
 /// Completes the frame: in place, or (`to_file` false) copied to stdout.
-fn finish(w: FrameWriter, to_file: bool) -> Result<FrameStats> {
+///
+/// A frame's header, at its start, holds totals known only at its end,
+/// and a pipe cannot be rewound: the frame is built in a temporary file
+/// (which the page cache mostly keeps in memory) and copied out once
+/// complete.
+fn finish(w: PipelinedWriter, to_file: bool) -> Result<FrameStats> {
     if to_file {
         return Ok(w.finish()?);
     }

@@ -1,5 +1,6 @@
 //! `sandpress decompress`: a frame back into its bytes (or its `.npy`).
 
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -120,36 +121,10 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         _ => None,
     };
     let mut atomic = output.as_deref().map(AtomicFile::create).transpose()?;
-    let stdout = std::io::stdout();
-    let sink: Box<dyn Write + '_> = match &mut atomic {
-        Some(f) => Box::new(f.file()),
-        None => Box::new(stdout.lock()),
-    };
-    let mut out = BufWriter::with_capacity(1 << 20, sink);
-    if let Some(h) = &npy {
-        out.write_all(&h.to_bytes()).context("writing the output")?;
+    match (&mut atomic, &output) {
+        (Some(f), Some(path)) => write_file(&frame, npy.as_ref(), f.file(), path, &a.input)?,
+        _ => write_out(&frame, npy.as_ref(), std::io::stdout().lock(), &a.input)?,
     }
-    let bar = progress::bar(Some(frame.nbytes()), "decompressing");
-    let mut buf = Vec::new();
-    for i in 0..frame.nchunks() {
-        let n = frame.chunk_nbytes(i)?;
-        if buf.len() < n {
-            // A fresh zeroed buffer, not a resize: its pages stay untouched
-            // (not resident) until blocks really decode into them, so a
-            // chunk whose header claims 2 GB costs what it decodes to.
-            drop(std::mem::take(&mut buf));
-            buf = vec![0; n];
-        }
-        let chunk = &mut buf[..n];
-        frame
-            .decompress_chunk(i, chunk)
-            .with_context(|| format!("{}", a.input.display()))?;
-        out.write_all(chunk).context("writing the output")?;
-        bar.inc(n as u64);
-    }
-    bar.finish_and_clear();
-    out.flush().context("writing the output")?;
-    drop(out);
     if let Some(f) = atomic {
         f.commit()?;
     }
@@ -162,4 +137,54 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         frame.nbytes(),
         frame.nchunks()
     ))
+}
+
+/// Writes the bytes of `frame` (after `npy`'s header, if any) into
+/// `file`, named `path`: each chunk is decompressed and written at its
+/// place by a worker, so that with several threads the copies into the
+/// file run side by side too.
+fn write_file(
+    frame: &Frame,
+    npy: Option<&NpyHeader>,
+    file: &mut File,
+    path: &Path,
+    input: &Path,
+) -> Result<()> {
+    let header = npy.map(NpyHeader::to_bytes).unwrap_or_default();
+    file.write_all(&header).context("writing the output")?;
+    let bar = progress::bar(Some(frame.nbytes()), "decompressing");
+    frame
+        .decompress_to_file(0..frame.nchunks(), file, header.len() as u64, path, |n| {
+            bar.inc(n)
+        })
+        .map_err(|e| match e {
+            sandpress_core::Error::Io { .. } => anyhow::Error::new(e),
+            other => anyhow::Error::new(other).context(input.display().to_string()),
+        })?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Writes the bytes of `frame` (after `npy`'s header, if any) to `sink`:
+/// chunks are decompressed side by side on the frame's threads and
+/// written in order as they come, a bounded number at a time (no
+/// temporary file, whatever `sink` is).
+fn write_out(frame: &Frame, npy: Option<&NpyHeader>, sink: impl Write, input: &Path) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, sink);
+    if let Some(h) = npy {
+        out.write_all(&h.to_bytes()).context("writing the output")?;
+    }
+    let bar = progress::bar(Some(frame.nbytes()), "decompressing");
+    frame
+        .decompress_in_order(0..frame.nchunks(), |_, chunk| {
+            out.write_all(chunk).context("writing the output")?;
+            bar.inc(chunk.len() as u64);
+            Ok::<_, anyhow::Error>(())
+        })
+        .map_err(|e| match e.downcast::<sandpress_core::Error>() {
+            Ok(core) => anyhow::Error::new(core).context(input.display().to_string()),
+            Err(other) => other,
+        })?;
+    bar.finish_and_clear();
+    out.flush().context("writing the output")
 }

@@ -19,12 +19,18 @@ pub mod checksums;
 mod edit;
 mod index;
 mod layout;
+mod ordered;
+mod pipelined;
+mod pipelined_file;
+mod pipelined_read;
 pub mod plugins;
 mod reader;
 mod source;
 pub mod summary;
 mod writer;
 
+pub use ordered::CHUNKS_PER_THREAD;
+pub use pipelined::PipelinedWriter;
 pub use plugins::PluginRecord;
 pub use reader::Frame;
 pub use source::ReadAt;
@@ -32,5 +38,7 @@ pub use summary::{ChunkForm, ChunkRun, FrameSummary};
 pub(crate) use writer::checksum_of as writer_checksum_of;
 pub use writer::{FrameStats, FrameWriter, temp_beside};
 
+#[cfg(test)]
+mod pipelined_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,292 @@
+//! Writing a frame from a stream on every core: reading, compressing
+//! chunks side by side and writing them in order overlap, with a bounded
+//! number of chunks in memory.
+
+use std::path::Path;
+
+use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
+use super::writer::{FrameStats, FrameWriter, checksum_of};
+use crate::error::{Error, Result};
+use crate::params::CParams;
+use crate::pipeline::compress_chunk;
+use crate::plugin::PluginKind;
+use crate::registry::Registry;
+
+/// A [`FrameWriter`] fed from a stream by a chunk-parallel pipeline.
+///
+/// [`append_from`](Self::append_from) reads chunks on the calling
+/// thread, compresses them on the shared pool of
+/// [`CParams::nthreads`] workers (each chunk on one worker, with one
+/// thread inside: no nested parallelism), and writes them in order, with
+/// at most [`CHUNKS_PER_THREAD`] × `nthreads` chunks read and not yet
+/// written. The frame is byte for byte the one [`FrameWriter::append`]
+/// makes of the same data. With one thread, or when the whole stream fits
+/// in one chunk (its blocks are then compressed in parallel instead),
+/// everything runs in turn on the calling thread, as `append` does.
+///
+/// ```
+/// use sandpress_core::{CParams, Registry, frame::{Frame, PipelinedWriter}};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("ints.b2frame");
+/// let cp = CParams { typesize: 4, nthreads: 2, ..CParams::default() };
+/// let mut w = PipelinedWriter::create(&path, cp, 4000, Vec::new(), Registry::new()).unwrap();
+/// let data: Vec<u8> = (0..2500u32).flat_map(|i| i.to_le_bytes()).collect();
+/// let mut input = &data[..];
+/// let read = |buf: &mut [u8]| {
+///     sandpress_core::io::read_full(&mut input, buf)
+///         .map_err(|e| sandpress_core::Error::io("read", "-".as_ref(), e))
+/// };
+/// w.append_from(read, |_| {}).unwrap();
+/// w.finish().unwrap();
+/// let f = Frame::open(&path).unwrap();
+/// assert_eq!(f.nchunks(), 3);
+/// assert_eq!(f.decompress_chunk_vec(2).unwrap(), &data[8000..]);
+/// ```
+pub struct PipelinedWriter {
+    w: FrameWriter,
+    cparams: CParams,
+    registry: Registry,
+    chunksize: usize,
+    /// A chunk shorter than the chunk size was written: it is the last.
+    closed: bool,
+}
+
+impl PipelinedWriter {
+    /// As [`FrameWriter::create`]: a frame renamed to `path` by
+    /// [`finish`](Self::finish).
+    pub fn create(
+        path: impl AsRef<Path>,
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        let w = FrameWriter::create(
+            path,
+            cparams.clone(),
+            chunksize,
+            metalayers,
+            registry.clone(),
+        )?;
+        Ok(Self::wrap(w, cparams, chunksize, registry))
+    }
+
+    /// As [`FrameWriter::create_temp`]: an anonymous temporary frame,
+    /// returned by [`finish_temp`](Self::finish_temp).
+    pub fn create_temp(
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        Self::create_temp_in(
+            &std::env::temp_dir(),
+            cparams,
+            chunksize,
+            metalayers,
+            registry,
+        )
+    }
+
+    /// As [`FrameWriter::create_temp_in`]: the temporary frame in `dir`.
+    pub fn create_temp_in(
+        dir: &Path,
+        cparams: CParams,
+        chunksize: usize,
+        metalayers: Vec<(String, Vec<u8>)>,
+        registry: Registry,
+    ) -> Result<Self> {
+        let w = FrameWriter::create_temp_in(
+            dir,
+            cparams.clone(),
+            chunksize,
+            metalayers,
+            registry.clone(),
+        )?;
+        Ok(Self::wrap(w, cparams, chunksize, registry))
+    }
+
+    fn wrap(w: FrameWriter, cparams: CParams, chunksize: usize, registry: Registry) -> Self {
+        PipelinedWriter {
+            w,
+            cparams,
+            registry,
+            chunksize,
+            closed: false,
+        }
+    }
+
+    /// Number of chunks written so far.
+    pub fn nchunks(&self) -> usize {
+        self.w.nchunks()
+    }
+
+    /// Uncompressed bytes written so far.
+    pub fn nbytes(&self) -> u64 {
+        self.w.nbytes()
+    }
+
+    /// Compressed bytes written so far.
+    pub fn cbytes(&self) -> u64 {
+        self.w.cbytes()
+    }
+
+    /// As [`FrameWriter::embed_plugin`].
+    pub fn embed_plugin(&mut self, kind: PluginKind, id: u8, component: Vec<u8>) {
+        self.w.embed_plugin(kind, id, component);
+    }
+
+    /// As [`FrameWriter::set_vlmeta`].
+    pub fn set_vlmeta(&mut self, name: &str, content: &[u8]) -> Result<()> {
+        self.w.set_vlmeta(name, content)
+    }
+
+    /// Compresses and writes everything `read` gives, until it gives fewer
+    /// bytes than asked for (the end of the stream).
+    ///
+    /// `read` fills the buffer it is given (a chunk's worth) as far as the
+    /// stream goes, as [`read_full`](crate::io::read_full) does, and says
+    /// how many bytes it wrote: fewer than the buffer only at the end.
+    /// `progress` is told the uncompressed bytes of each chunk once it is
+    /// written. An error of `read` or of a chunk (the first in the
+    /// stream's order) stops everything; the frame must then be dropped
+    /// (its temporary file goes with it). A stream that ended with a short
+    /// chunk takes no more data.
+    pub fn append_from<E: From<Error>>(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> std::result::Result<usize, E>,
+        mut progress: impl FnMut(u64),
+    ) -> std::result::Result<(), E> {
+        let mut first = vec![0u8; self.chunksize];
+        let n = self.fill(&mut read, &mut first)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let threads = self.cparams.nthreads;
+        if n < self.chunksize || threads <= 1 {
+            // One chunk (its blocks in parallel), or one thread: in turn.
+            self.write_one(&first[..n])?;
+            progress(n as u64);
+            if n < self.chunksize {
+                return Ok(());
+            }
+        }
+        let inner = CParams {
+            nthreads: 1,
+            ..self.cparams.clone()
+        };
+        let base = self.w.nchunks() as u64;
+        let registry = self.registry.clone();
+        let work = |i: u64, (buf, n): (Vec<u8>, usize)| {
+            let data = &buf[..n];
+            let made = compress_chunk(data, &inner, &registry, base + i)
+                .map(|chunk| (chunk, checksum_of(&inner, data)));
+            Made { made, buf, n }
+        };
+        let mut ends = Stream {
+            writer: self,
+            read: &mut read,
+            progress: &mut progress,
+            first: (threads > 1).then_some(first),
+            spare: Vec::new(),
+        };
+        ordered::run(threads, CHUNKS_PER_THREAD * threads, &mut ends, &work)
+    }
+
+    /// Fills `buf` from `read`; refuses data after a short chunk.
+    fn fill<E: From<Error>>(
+        &mut self,
+        read: &mut impl FnMut(&mut [u8]) -> std::result::Result<usize, E>,
+        buf: &mut [u8],
+    ) -> std::result::Result<usize, E> {
+        let n = read(buf)?;
+        if n > buf.len() {
+            return Err(Error::InvalidParam {
+                name: "read",
+                reason: format!("{n} bytes read into a buffer of {}", buf.len()),
+            }
+            .into());
+        }
+        if n > 0 && self.closed {
+            return Err(Error::InvalidParam {
+                name: "chunk",
+                reason: "a chunk shorter than the chunk size must be the last".into(),
+            }
+            .into());
+        }
+        self.closed = n > 0 && n < buf.len();
+        Ok(n)
+    }
+
+    /// Compresses one chunk with every thread on its blocks.
+    fn write_one(&mut self, data: &[u8]) -> Result<()> {
+        let index = self.w.nchunks() as u64;
+        let chunk = compress_chunk(data, &self.cparams, &self.registry, index)?;
+        self.w
+            .append_chunk_unchecked(&chunk, checksum_of(&self.cparams, data))
+    }
+
+    /// Writes the index and trailer and renames the file into place.
+    pub fn finish(self) -> Result<FrameStats> {
+        self.w.finish()
+    }
+
+    /// Completes a frame made by [`create_temp`](Self::create_temp) and
+    /// returns its file, positioned at the start.
+    pub fn finish_temp(self) -> Result<(std::fs::File, FrameStats)> {
+        self.w.finish_temp()
+    }
+}
+
+/// A compressed chunk (or why not) and the buffer it was made from.
+struct Made {
+    made: Result<(Vec<u8>, Option<u64>)>,
+    buf: Vec<u8>,
+    n: usize,
+}
+
+/// The reading and writing ends of [`PipelinedWriter::append_from`].
+struct Stream<'a, R, P> {
+    writer: &'a mut PipelinedWriter,
+    read: &'a mut R,
+    progress: &'a mut P,
+    /// The chunk read before the pipeline started, not yet compressed.
+    first: Option<Vec<u8>>,
+    /// Buffers of written chunks, to read into again.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R, P, E> Ends for Stream<'_, R, P>
+where
+    R: FnMut(&mut [u8]) -> std::result::Result<usize, E>,
+    P: FnMut(u64),
+    E: From<Error>,
+{
+    type Item = (Vec<u8>, usize);
+    type Output = Made;
+    type Error = E;
+
+    fn next(&mut self) -> std::result::Result<Option<Self::Item>, E> {
+        if let Some(first) = self.first.take() {
+            let n = first.len();
+            return Ok(Some((first, n)));
+        }
+        if self.writer.closed {
+            return Ok(None);
+        }
+        let mut buf = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| vec![0; self.writer.chunksize]);
+        let n = self.writer.fill(self.read, &mut buf)?;
+        Ok((n > 0).then_some((buf, n)))
+    }
+
+    fn done(&mut self, out: Made) -> std::result::Result<(), E> {
+        let (chunk, sum) = out.made?;
+        self.writer.w.append_chunk_unchecked(&chunk, sum)?;
+        (self.progress)(out.n as u64);
+        self.spare.push(out.buf);
+        Ok(())
+    }
+}

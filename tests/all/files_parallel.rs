@@ -1,0 +1,176 @@
+//! The file commands on every core: `compress` and `decompress` overlap
+//! reading, chunk-parallel work and an ordered writer; what they write
+//! must not depend on the thread count, and a failure in any chunk must
+//! leave nothing behind.
+
+use std::path::Path;
+
+use sandpress_core::frame::{Frame, FrameWriter};
+use sandpress_core::{CParams, Registry};
+
+use crate::common::{guest, run_cli as run, s};
+
+fn ok(args: &[&str]) {
+    let (code, _, err) = run(args);
+    assert_eq!(code, 0, "sandpress {args:?} failed: {err}");
+}
+
+fn fails(args: &[&str]) -> String {
+    let (code, _, err) = run(args);
+    assert_eq!(code, 1, "sandpress {args:?} should fail, said {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    err
+}
+
+/// A random walk of int32, `n` items.
+fn walk(n: usize) -> Vec<u8> {
+    let (mut x, mut seed) = (0i32, 99u32);
+    (0..n)
+        .flat_map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            x = x.wrapping_add((seed >> 28) as i32 - 8);
+            x.to_le_bytes()
+        })
+        .collect()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The frame the library's sequential writer makes of `data`.
+fn sequential(path: &Path, data: &[u8], chunksize: usize, threads: usize) -> Vec<u8> {
+    let cp = CParams {
+        typesize: 4,
+        nthreads: threads,
+        ..CParams::default()
+    };
+    let mut w = FrameWriter::create(path, cp, chunksize, Vec::new(), Registry::new()).unwrap();
+    w.append(data).unwrap();
+    w.finish().unwrap();
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn frames_do_not_depend_on_threads_and_keep_chunk_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("walk.raw");
+    let frame = dir.path().join("walk.b2frame");
+    let back = dir.path().join("back.raw");
+    let want = dir.path().join("want.b2frame");
+    // One short chunk, one whole chunk, and 11 chunks with a short last one.
+    for (items, chunksize) in [(1000, 64 << 10), (16 << 10, 64 << 10), (700_001, 256 << 10)] {
+        let data = walk(items);
+        std::fs::write(&raw, &data).unwrap();
+        for threads in [1, 2, 3, 4] {
+            let t = threads.to_string();
+            let cs = chunksize.to_string();
+            ok(&[
+                "compress",
+                s(&raw),
+                "-o",
+                s(&frame),
+                "-f",
+                "--typesize",
+                "4",
+                "--chunksize",
+                &cs,
+                "-T",
+                &t,
+            ]);
+            let got = std::fs::read(&frame).unwrap();
+            let expected = sequential(&want, &data, chunksize, threads);
+            assert!(
+                got == expected,
+                "{items} items, {threads} threads: not the sequential writer's frame"
+            );
+            ok(&["decompress", s(&frame), "-o", s(&back), "-f", "-T", &t]);
+            assert!(
+                std::fs::read(&back).unwrap() == data,
+                "{items} items, {threads} threads: bytes back"
+            );
+        }
+    }
+    assert_eq!(
+        names(dir.path()),
+        ["back.raw", "walk.b2frame", "walk.raw", "want.b2frame"]
+    );
+}
+
+#[test]
+fn a_chunk_a_plugin_refuses_fails_the_run_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let codec = dir.path().join("err.wasm");
+    std::fs::write(&codec, guest("err_codec.wat")).unwrap();
+    let codec = format!("160={}", s(&codec));
+    let raw = dir.path().join("x.raw");
+    // Chunks of one block each; err_codec refuses a block starting 0xFF.
+    let chunk = 64 << 10;
+    for bad in [0usize, 3, 9] {
+        let mut data: Vec<u8> = (0..10 * chunk).map(|i| (i % 199) as u8).collect();
+        data[bad * chunk] = 0xFF;
+        std::fs::write(&raw, &data).unwrap();
+        for threads in ["1", "2", "4"] {
+            let e = fails(&[
+                "compress",
+                s(&raw),
+                "--rm",
+                "--typesize",
+                "1",
+                "--filter",
+                "none",
+                "--chunksize",
+                "64K",
+                "--blocksize",
+                "64K",
+                "--codec",
+                &codec,
+                "-T",
+                threads,
+            ]);
+            assert!(
+                e.contains(&format!("chunk {bad}, block 0")) && e.contains("refused by err_codec"),
+                "{threads} threads: {e}"
+            );
+            assert_eq!(
+                names(dir.path()),
+                ["err.wasm", "x.raw"],
+                "input kept, no output"
+            );
+        }
+    }
+    // The same pipeline without the bad byte compresses, with --rm.
+    let data: Vec<u8> = (0..10 * chunk).map(|i| (i % 199) as u8).collect();
+    std::fs::write(&raw, &data).unwrap();
+    ok(&[
+        "compress",
+        s(&raw),
+        "--rm",
+        "--typesize",
+        "1",
+        "--filter",
+        "none",
+        "--chunksize",
+        "64K",
+        "--codec",
+        &codec,
+        "--embed-plugins",
+        "-T",
+        "2",
+    ]);
+    assert_eq!(names(dir.path()), ["err.wasm", "x.raw.b2frame"]);
+    let f = Frame::open(dir.path().join("x.raw.b2frame")).unwrap();
+    assert_eq!(f.nchunks(), 10);
+    ok(&[
+        "decompress",
+        s(&dir.path().join("x.raw.b2frame")),
+        "-T",
+        "2",
+    ]);
+    assert!(std::fs::read(&raw).unwrap() == data);
+}
