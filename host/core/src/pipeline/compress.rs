@@ -1,5 +1,7 @@
 //! Compressing one chunk.
 
+use std::cell::RefCell;
+
 use rayon::prelude::*;
 use sandpress_format::{
     ChunkHeader, HEADER_LEN, MAX_BUFFERSIZE, MIN_BUFFERSIZE, Special, Stream, ids, put_stream,
@@ -119,58 +121,84 @@ pub fn compress_chunk(
     let streams = if split { usize::from(cp.typesize) } else { 1 };
     let slot = blocksize + 4 * streams;
     let bstarts_end = HEADER_LEN + 4 * nblocks;
-    let mut out = vec![0u8; bstarts_end + nblocks * slot];
-    let body = &mut out[bstarts_end..];
-    let done: Vec<Block> = parallel::run(cp.nthreads, || {
-        if cp.nthreads > 1 && nblocks > 1 {
-            body.par_chunks_mut(slot)
-                .enumerate()
-                .map(|(j, dst)| with_scratch(|s| job.compress_block(j, dst, s)))
-                .collect::<Result<Vec<_>>>()
-        } else {
-            let mut at = 0;
-            let mut done = Vec::with_capacity(nblocks);
-            for j in 0..nblocks {
-                let block = with_scratch(|s| job.compress_block(j, &mut body[at..at + slot], s))?;
-                at += block.len;
-                done.push(block);
+    with_chunk_buffer(bstarts_end + nblocks * slot, |out| {
+        let body = &mut out[bstarts_end..];
+        let done: Vec<Block> = parallel::run(cp.nthreads, || {
+            if cp.nthreads > 1 && nblocks > 1 {
+                body.par_chunks_mut(slot)
+                    .enumerate()
+                    .map(|(j, dst)| with_scratch(|s| job.compress_block(j, dst, s)))
+                    .collect::<Result<Vec<_>>>()
+            } else {
+                let mut at = 0;
+                let mut done = Vec::with_capacity(nblocks);
+                for j in 0..nblocks {
+                    let block =
+                        with_scratch(|s| job.compress_block(j, &mut body[at..at + slot], s))?;
+                    at += block.len;
+                    done.push(block);
+                }
+                Ok(done)
             }
-            Ok(done)
+        })?;
+        let parallel = cp.nthreads > 1 && nblocks > 1;
+        let mut end = bstarts_end;
+        for (j, block) in done.iter().enumerate() {
+            if parallel && j > 0 {
+                let from = bstarts_end + j * slot;
+                out.copy_within(from..from + block.len, end);
+            }
+            out[HEADER_LEN + 4 * j..HEADER_LEN + 4 * j + 4]
+                .copy_from_slice(&(end as u32).to_le_bytes());
+            end += block.len;
         }
-    })?;
-    let parallel = cp.nthreads > 1 && nblocks > 1;
-    let mut starts = Vec::with_capacity(nblocks);
-    let mut end = bstarts_end;
-    for (j, block) in done.iter().enumerate() {
-        if parallel && j > 0 {
-            let from = bstarts_end + j * slot;
-            out.copy_within(from..from + block.len, end);
-        }
-        starts.push(end as u32);
-        end += block.len;
-    }
-    let all_zeros = done.iter().all(|b| b.zeros);
-    Record::check_all(
-        done.into_iter().filter_map(|b| b.record).collect(),
-        cp.nthreads,
-    )?;
+        let all_zeros = done.iter().all(|b| b.zeros);
+        Record::check_all(
+            done.into_iter().filter_map(|b| b.record).collect(),
+            cp.nthreads,
+        )?;
 
-    if end > HEADER_LEN + data.len() {
-        return raw_chunk(&job, header);
-    }
-    if all_zeros {
-        header.set_special(Special::Zeros);
-        header.cbytes = HEADER_LEN as u32;
-        return Ok(header.to_bytes().to_vec());
-    }
-    header.cbytes = end as u32;
-    out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
-    for (j, start) in starts.into_iter().enumerate() {
-        out[HEADER_LEN + 4 * j..HEADER_LEN + 4 * j + 4].copy_from_slice(&start.to_le_bytes());
-    }
-    out.truncate(end);
-    out.shrink_to_fit();
-    Ok(out)
+        if end > HEADER_LEN + data.len() {
+            return raw_chunk(&job, header);
+        }
+        if all_zeros {
+            header.set_special(Special::Zeros);
+            header.cbytes = HEADER_LEN as u32;
+            return Ok(header.to_bytes().to_vec());
+        }
+        header.cbytes = end as u32;
+        out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
+        Ok(out[..end].to_vec())
+    })
+}
+
+/// Chunk buffers larger than this are not kept for the next chunk.
+const KEEP_CHUNK_BUFFER: usize = 32 << 20;
+
+thread_local! {
+    /// The buffer the chunk is assembled in, kept by each calling thread:
+    /// a fresh multi-megabyte buffer per chunk costs page faults (the
+    /// allocator gives such buffers back to the system) that took more time
+    /// than the compression of fast pipelines.
+    static CHUNK_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on at least `len` bytes of this thread's chunk buffer (of a
+/// fresh one if the thread's is in use: a plugin that compresses).
+fn with_chunk_buffer<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    CHUNK_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            if buffer.len() < len {
+                buffer.resize(len, 0);
+            }
+            let answer = f(&mut buffer[..len]);
+            if buffer.len() > KEEP_CHUNK_BUFFER {
+                *buffer = Vec::new();
+            }
+            answer
+        }
+        Err(_) => f(&mut vec![0; len]),
+    })
 }
 
 /// What compressing one block left in its slot.
