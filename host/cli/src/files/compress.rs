@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
 use clap::Args;
-use sandpress_core::frame::{FrameStats, PipelinedWriter};
+use sandpress_core::frame::{FrameStats, FrameWriter, PipelinedWriter};
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode, parse_size};
 
@@ -86,10 +86,10 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         .iter()
         .map(|h| (npy::METALAYER.to_string(), h.to_metalayer()))
         .collect();
-    let mut w = match &output {
-        Some(p) => PipelinedWriter::create(p, cp, chunksize, metalayers, registry)?,
-        None => PipelinedWriter::create_temp(cp, chunksize, metalayers, registry)?,
-    };
+    let mut w = PipelinedWriter::new(match &output {
+        Some(p) => FrameWriter::create(p, cp, chunksize, metalayers, registry)?,
+        None => FrameWriter::create_temp(cp, chunksize, metalayers, registry)?,
+    });
     if a.embed_plugins {
         embed(&mut w, &plugins);
     }

@@ -25,6 +25,17 @@ use crate::parallel;
 /// [`Frame::decompress_in_order`]: super::Frame::decompress_in_order
 pub const CHUNKS_PER_THREAD: usize = 2;
 
+/// A buffer of at least `n` bytes for a chunk to decode into: one of
+/// `spare` (given back by chunks done), or a fresh zeroed one, whose pages
+/// stay untouched (not resident) until blocks really decode into them, so a
+/// chunk whose header claims 2 GB costs what it decodes to.
+pub(crate) fn chunk_buffer(spare: &mut Vec<Vec<u8>>, n: usize) -> Vec<u8> {
+    match spare.pop() {
+        Some(b) if b.len() >= n => b,
+        _ => vec![0; n],
+    }
+}
+
 /// The two ends of an ordered pipeline, both on the calling thread.
 pub(crate) trait Ends {
     /// A piece of work.

@@ -2,8 +2,6 @@
 //! chunks side by side and writing them in order overlap, with a bounded
 //! number of chunks in memory.
 
-use std::path::Path;
-
 use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
 use super::writer::{FrameStats, FrameWriter, checksum_of};
 use crate::error::{Error, Result};
@@ -52,66 +50,15 @@ pub struct PipelinedWriter {
 }
 
 impl PipelinedWriter {
-    /// As [`FrameWriter::create`]: a frame renamed to `path` by
-    /// [`finish`](Self::finish).
-    pub fn create(
-        path: impl AsRef<Path>,
-        cparams: CParams,
-        chunksize: usize,
-        metalayers: Vec<(String, Vec<u8>)>,
-        registry: Registry,
-    ) -> Result<Self> {
-        let w = FrameWriter::create(
-            path,
-            cparams.clone(),
-            chunksize,
-            metalayers,
-            registry.clone(),
-        )?;
-        Ok(Self::wrap(w, cparams, chunksize, registry))
-    }
-
-    /// As [`FrameWriter::create_temp`]: an anonymous temporary frame,
-    /// returned by [`finish_temp`](Self::finish_temp).
-    pub fn create_temp(
-        cparams: CParams,
-        chunksize: usize,
-        metalayers: Vec<(String, Vec<u8>)>,
-        registry: Registry,
-    ) -> Result<Self> {
-        Self::create_temp_in(
-            &std::env::temp_dir(),
-            cparams,
-            chunksize,
-            metalayers,
-            registry,
-        )
-    }
-
-    /// As [`FrameWriter::create_temp_in`]: the temporary frame in `dir`.
-    pub fn create_temp_in(
-        dir: &Path,
-        cparams: CParams,
-        chunksize: usize,
-        metalayers: Vec<(String, Vec<u8>)>,
-        registry: Registry,
-    ) -> Result<Self> {
-        let w = FrameWriter::create_temp_in(
-            dir,
-            cparams.clone(),
-            chunksize,
-            metalayers,
-            registry.clone(),
-        )?;
-        Ok(Self::wrap(w, cparams, chunksize, registry))
-    }
-
-    fn wrap(w: FrameWriter, cparams: CParams, chunksize: usize, registry: Registry) -> Self {
+    /// Feeds `w` (made by any of [`FrameWriter`]'s constructors, nothing
+    /// appended yet) chunk-parallel: with its parameters, chunk size and
+    /// registry.
+    pub fn new(w: FrameWriter) -> Self {
         PipelinedWriter {
+            cparams: w.cparams().clone(),
+            registry: w.registry().clone(),
+            chunksize: w.chunksize(),
             w,
-            cparams,
-            registry,
-            chunksize,
             closed: false,
         }
     }

@@ -118,12 +118,7 @@ impl<S: ReadAt, P: FnMut(u64)> Ends for Places<'_, S, P> {
             return Ok(None);
         };
         let n = self.frame.chunk_nbytes(i)?;
-        let buf = match self.spare.pop() {
-            Some(b) if b.len() >= n => b,
-            // Fresh and zeroed: untouched pages cost nothing until decoded
-            // into (a chunk may claim 2 GB).
-            _ => vec![0; n],
-        };
+        let buf = ordered::chunk_buffer(&mut self.spare, n);
         let at = self.at;
         self.at += n as u64;
         Ok(Some(Job { i, buf, n, at }))

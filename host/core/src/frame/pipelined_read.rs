@@ -123,13 +123,7 @@ where
             return Ok(None);
         };
         let n = self.frame.chunk_nbytes(i)?;
-        let buf = match self.spare.pop() {
-            Some(b) if b.len() >= n => b,
-            // A fresh zeroed buffer, not a resize: its pages stay untouched
-            // (not resident) until blocks really decode into them, so a
-            // chunk whose header claims 2 GB costs what it decodes to.
-            _ => vec![0; n],
-        };
+        let buf = ordered::chunk_buffer(&mut self.spare, n);
         Ok(Some((i, buf, n)))
     }
 

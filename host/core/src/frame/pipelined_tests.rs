@@ -51,7 +51,7 @@ fn sequential(path: &Path, data: &[u8], cp: CParams, registry: Registry) -> Resu
 }
 
 fn pipelined(path: &Path, data: &[u8], cp: CParams, registry: Registry) -> Result<FrameStats> {
-    let mut w = PipelinedWriter::create(path, cp, CHUNK, Vec::new(), registry)?;
+    let mut w = PipelinedWriter::new(FrameWriter::create(path, cp, CHUNK, Vec::new(), registry)?);
     let mut input = Trickle(data);
     let mut seen = 0;
     w.append_from(
@@ -88,7 +88,9 @@ fn frames_are_byte_identical_to_the_sequential_writer() {
 fn a_short_chunk_ends_the_stream() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a");
-    let mut w = PipelinedWriter::create(&path, cp(2), CHUNK, Vec::new(), Registry::new()).unwrap();
+    let mut w = PipelinedWriter::new(
+        FrameWriter::create(&path, cp(2), CHUNK, Vec::new(), Registry::new()).unwrap(),
+    );
     let data = walk(3 * CHUNK);
     let mut pieces = [&data[..CHUNK], &data[CHUNK..2 * CHUNK]].into_iter();
     let mut give = |buf: &mut [u8]| -> Result<usize> {
@@ -190,8 +192,9 @@ fn a_read_error_stops_the_stream_and_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a");
     for threads in [1, 2, 4] {
-        let mut w = PipelinedWriter::create(&path, cp(threads), CHUNK, Vec::new(), Registry::new())
-            .unwrap();
+        let mut w = PipelinedWriter::new(
+            FrameWriter::create(&path, cp(threads), CHUNK, Vec::new(), Registry::new()).unwrap(),
+        );
         let mut calls = 0;
         let e = w
             .append_from(

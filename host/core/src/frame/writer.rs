@@ -177,6 +177,21 @@ impl FrameWriter {
         })
     }
 
+    /// The compression parameters of every chunk.
+    pub fn cparams(&self) -> &CParams {
+        &self.cparams
+    }
+
+    /// The size of every chunk but the last.
+    pub fn chunksize(&self) -> usize {
+        self.chunksize
+    }
+
+    /// The plugins the chunks are compressed with.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Number of chunks written so far.
     pub fn nchunks(&self) -> usize {
         self.locs.len()
