@@ -23,11 +23,12 @@ use crate::registry::Registry;
 /// everything runs in turn on the calling thread, as `append` does.
 ///
 /// ```
-/// use sandpress_core::{CParams, Registry, frame::{Frame, PipelinedWriter}};
+/// use sandpress_core::{CParams, Registry, frame::{Frame, FrameWriter, PipelinedWriter}};
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("ints.b2frame");
 /// let cp = CParams { typesize: 4, nthreads: 2, ..CParams::default() };
-/// let mut w = PipelinedWriter::create(&path, cp, 4000, Vec::new(), Registry::new()).unwrap();
+/// let w = FrameWriter::create(&path, cp, 4000, Vec::new(), Registry::new()).unwrap();
+/// let mut w = PipelinedWriter::new(w);
 /// let data: Vec<u8> = (0..2500u32).flat_map(|i| i.to_le_bytes()).collect();
 /// let mut input = &data[..];
 /// let read = |buf: &mut [u8]| {
