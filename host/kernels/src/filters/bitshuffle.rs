@@ -16,7 +16,7 @@
 
 use super::bitshuffle_simd as simd;
 use super::shuffle::{load, shuffle_items, store, transpose_bytes_8x8, unshuffle_items};
-use super::shuffle_simd::Isa;
+use super::shuffle_simd::{self, Isa};
 
 /// Bit-shuffles one block as C-Blosc2's `bitshuffle()` does (format ≥ 3).
 ///
@@ -187,6 +187,24 @@ fn transpose_bits_with(isa: Option<Isa>, typesize: usize, items: &[u8], rows: &m
     }
 }
 
+/// The bit rows of one plane (row `k` at `rows[k * row_len..]`) back into
+/// the plane, with vector instructions: the rows' bytes are gathered 8 at a
+/// time (byte `j` of every row: an unshuffle of typesize 8 from planes
+/// `row_len` apart), then each 8 bytes' bits are transposed.
+fn vector_rows_to_plane(isa: Isa, rows: &[u8], row_len: usize, plane: &mut [u8]) {
+    let groups = plane.len() / 8;
+    let gathered = shuffle_simd::unshuffle_strided(isa, 8, rows, row_len, plane);
+    for j in gathered..groups {
+        for k in 0..8 {
+            plane[8 * j + k] = rows[k * row_len + j];
+        }
+    }
+    let done = simd::transpose_bits_8x8(isa, plane);
+    for at in (done..plane.len()).step_by(8) {
+        store(plane, at, transpose_bits_8x8(load(plane, at)));
+    }
+}
+
 /// Inverse of [`transpose_bits`].
 fn untranspose_bits(typesize: usize, rows: &[u8], items: &mut [u8]) {
     untranspose_bits_with(super::shuffle_simd::best(), typesize, rows, items);
@@ -203,12 +221,12 @@ fn untranspose_bits_with(isa: Option<Isa>, typesize: usize, rows: &[u8], items: 
         let planes = &mut planes[..m * typesize];
         for (b, plane) in planes.chunks_exact_mut(m).enumerate() {
             let rows_at = |k: usize| (8 * b + k) * row_len + start / 8;
-            let done = match isa {
-                Some(isa) => simd::rows_to_plane(isa, rows, &std::array::from_fn(rows_at), plane),
-                None => 0,
-            };
+            if let Some(isa) = isa {
+                vector_rows_to_plane(isa, &rows[rows_at(0)..], row_len, plane);
+                continue;
+            }
             let words = m / 64;
-            for c in done / 64..words {
+            for c in 0..words {
                 let mut x = [0u64; 8];
                 for (k, word) in x.iter_mut().enumerate() {
                     *word = load(rows, rows_at(k) + 8 * c);

@@ -7,11 +7,9 @@
 //! the bits of rows 7 down to 0, already in the row layout: bit `r` of the
 //! mask is the bit of item `r`, least significant first.
 //!
-//! Back (AVX2 only): the rows' bytes for 32 items are gathered so that byte
-//! `8 * j + k` of a vector is byte `j` of row `k` (an 8x8 bit matrix per
-//! `j`: bit `r` of byte `k` is bit `k` of item `8 * j + r`); eight
-//! `movemask`s then give, for `r` from 7 down, byte `j` of the mask = item
-//! `8 * j + r`, and a byte shuffle puts the items in order.
+//! Back, the rows' bytes are gathered 8 at a time by the vector unshuffle
+//! (`bitshuffle.rs`), then [`transpose_bits_8x8`] transposes the bits of
+//! every 8 bytes, 2 (SSE2) or 4 (AVX2) words at once.
 
 #![allow(unsafe_code)]
 
@@ -35,14 +33,16 @@ pub(super) fn plane_to_rows(isa: Isa, plane: &[u8], rows: &mut [u8], starts: &[u
     0
 }
 
-/// Undoes [`plane_to_rows`] on the leading items, in steps of 64; returns
-/// how many items it did (none without AVX2).
-pub(super) fn rows_to_plane(isa: Isa, rows: &[u8], starts: &[usize; 8], plane: &mut [u8]) -> usize {
+/// Transposes the 8x8 bit matrix of every 8 bytes of the leading part of
+/// `words` in place (see `transpose_bits_8x8` in `bitshuffle.rs`: the same
+/// three exchanges, on 2 or 4 words at once); returns the bytes done.
+pub(super) fn transpose_bits_8x8(isa: Isa, words: &mut [u8]) -> usize {
     #[cfg(target_arch = "x86_64")]
     match isa {
         // SAFETY: `detect` saw the CPU offer AVX2.
-        Isa::Avx2 => unsafe { avx2_back(rows, starts, plane) },
-        Isa::Sse2 => 0,
+        Isa::Avx2 => unsafe { bits_avx2(words) },
+        // SAFETY: every x86-64 CPU offers SSE2.
+        Isa::Sse2 => unsafe { bits_sse2(words) },
     }
     #[cfg(not(target_arch = "x86_64"))]
     0
@@ -96,57 +96,55 @@ fn avx2(plane: &[u8], rows: &mut [u8], starts: &[usize; 8]) -> usize {
     done
 }
 
-/// Reads 8 bytes at `at` as a little-endian `u64`.
-#[inline(always)]
-fn word(bytes: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
-}
-
-/// Within each 128-bit lane, bytes `4 * a + b` (a, b < 4) to `4 * b + a`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn transpose_4x4_bytes(v: __m256i) -> __m256i {
-    let order = _mm256_setr_epi8(
-        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, //
-        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-    );
-    _mm256_shuffle_epi8(v, order)
-}
-
-/// Eight words `w[a]` (4 bytes each) to bytes `8 * b + a` = byte `b` of `w[a]`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn transpose_8x4_bytes(w: [i32; 8]) -> __m256i {
-    let v = _mm256_setr_epi32(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
-    // Lane 0 holds words 0-3 and lane 1 words 4-7; in each, dword `b` now
-    // holds byte `b` of its four words.
-    let t = transpose_4x4_bytes(v);
-    // Dword `b` of lane 0, then dword `b` of lane 1: byte `b` of all eight.
-    _mm256_permutevar8x32_epi32(t, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+/// One exchange of the 8x8 bit transpose on every 64-bit lane: the bits
+/// under `mask` trade places with those `shift` bits up.
+macro_rules! exchange {
+    ($x:expr, $shift:literal, $mask:expr, $srli:ident, $slli:ident, $xor:ident, $and:ident) => {{
+        let t = $and($xor($x, $srli::<$shift>($x)), $mask);
+        $xor($x, $xor(t, $slli::<$shift>(t)))
+    }};
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn avx2_back(rows: &[u8], starts: &[usize; 8], plane: &mut [u8]) -> usize {
-    let done = plane.len() / 64 * 64;
-    for at in (0..done).step_by(64) {
-        // Each row's 8 bytes for 64 items: items 0-31 in the low half.
-        let words: [u64; 8] = std::array::from_fn(|k| word(rows, starts[k] + at / 8));
-        for half in 0..2 {
-            let mut v =
-                transpose_8x4_bytes(std::array::from_fn(|k| (words[k] >> (32 * half)) as i32));
-            let mut masks = [0i32; 8];
-            for r in (0..8).rev() {
-                masks[r] = _mm256_movemask_epi8(v);
-                v = _mm256_add_epi8(v, v);
-            }
-            // Byte `j` of mask `r` is item `8 * j + r`.
-            let items = transpose_8x4_bytes(masks);
-            let from = at + 32 * half;
-            let out: &mut [u8; 32] = (&mut plane[from..from + 32]).try_into().expect("32 bytes");
-            // SAFETY: `out` is 32 writable bytes; the store is unaligned.
-            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), items) };
-        }
+fn bits_avx2(words: &mut [u8]) -> usize {
+    let done = words.len() / 32 * 32;
+    let m1 = _mm256_set1_epi64x(0x00AA_00AA_00AA_00AA);
+    let m2 = _mm256_set1_epi64x(0x0000_CCCC_0000_CCCC);
+    let m3 = _mm256_set1_epi64x(0x0000_0000_F0F0_F0F0);
+    for at in (0..done).step_by(32) {
+        let chunk: &mut [u8; 32] = (&mut words[at..at + 32]).try_into().expect("32 bytes");
+        // SAFETY: `chunk` is 32 readable bytes; the load is unaligned.
+        let x = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+        use _mm256_xor_si256 as xor;
+        use {_mm256_and_si256 as and, _mm256_slli_epi64 as sl, _mm256_srli_epi64 as sr};
+        let x = exchange!(x, 7, m1, sr, sl, xor, and);
+        let x = exchange!(x, 14, m2, sr, sl, xor, and);
+        let x = exchange!(x, 28, m3, sr, sl, xor, and);
+        // SAFETY: `chunk` is 32 writable bytes; the store is unaligned.
+        unsafe { _mm256_storeu_si256(chunk.as_mut_ptr().cast(), x) };
+    }
+    done
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn bits_sse2(words: &mut [u8]) -> usize {
+    let done = words.len() / 16 * 16;
+    let m1 = _mm_set1_epi64x(0x00AA_00AA_00AA_00AA);
+    let m2 = _mm_set1_epi64x(0x0000_CCCC_0000_CCCC);
+    let m3 = _mm_set1_epi64x(0x0000_0000_F0F0_F0F0);
+    for at in (0..done).step_by(16) {
+        let chunk: &mut [u8; 16] = (&mut words[at..at + 16]).try_into().expect("16 bytes");
+        // SAFETY: `chunk` is 16 readable bytes; the load is unaligned.
+        let x = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
+        use _mm_xor_si128 as xor;
+        use {_mm_and_si128 as and, _mm_slli_epi64 as sl, _mm_srli_epi64 as sr};
+        let x = exchange!(x, 7, m1, sr, sl, xor, and);
+        let x = exchange!(x, 14, m2, sr, sl, xor, and);
+        let x = exchange!(x, 28, m3, sr, sl, xor, and);
+        // SAFETY: `chunk` is 16 writable bytes; the store is unaligned.
+        unsafe { _mm_storeu_si128(chunk.as_mut_ptr().cast(), x) };
     }
     done
 }

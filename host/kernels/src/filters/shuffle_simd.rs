@@ -233,16 +233,29 @@ pub(super) fn shuffle(isa: Isa, typesize: usize, items: &[u8], planes: &mut [u8]
 /// Undoes [`shuffle`] on the leading items it handles; returns how many.
 pub(super) fn unshuffle(isa: Isa, typesize: usize, planes: &[u8], items: &mut [u8]) -> usize {
     assert_eq!(items.len(), planes.len());
+    unshuffle_strided(isa, typesize, planes, items.len() / typesize, items)
+}
+
+/// [`unshuffle`] from planes `stride` bytes apart (plane `b` starts at
+/// `planes[b * stride]`), `items.len() / typesize` items; `planes` holds
+/// them all.
+pub(super) fn unshuffle_strided(
+    isa: Isa,
+    typesize: usize,
+    planes: &[u8],
+    stride: usize,
+    items: &mut [u8],
+) -> usize {
     #[cfg(target_arch = "x86_64")]
     macro_rules! by_size {
         ($isa:ident, $f:ident) => {
             match typesize {
                 // SAFETY (all arms): `detect` saw the CPU offer the
                 // instruction set (SSE2 is part of x86-64).
-                2 => unsafe { $isa::$f::<1>(planes, items) },
-                4 => unsafe { $isa::$f::<2>(planes, items) },
-                8 => unsafe { $isa::$f::<3>(planes, items) },
-                16 => unsafe { $isa::$f::<4>(planes, items) },
+                2 => unsafe { $isa::$f::<1>(planes, stride, items) },
+                4 => unsafe { $isa::$f::<2>(planes, stride, items) },
+                8 => unsafe { $isa::$f::<3>(planes, stride, items) },
+                16 => unsafe { $isa::$f::<4>(planes, stride, items) },
                 _ => 0,
             }
         };
@@ -315,14 +328,18 @@ mod sse2 {
     }
 
     #[target_feature(enable = "sse2")]
-    pub(super) fn unshuffle<const T: usize>(planes: &[u8], items: &mut [u8]) -> usize {
+    pub(super) fn unshuffle<const T: usize>(
+        planes: &[u8],
+        stride: usize,
+        items: &mut [u8],
+    ) -> usize {
         let (s, t, size) = (&UNSHUFFLE[T], T, 1 << T);
         let n = items.len() / size;
         let groups = n / 16;
         let mut v = [_mm_setzero_si128(); 16];
         for g in 0..groups {
             for (b, slot) in v.iter_mut().enumerate().take(size) {
-                *slot = load16(planes, b * n + g * 16);
+                *slot = load16(planes, b * stride + g * 16);
             }
             rounds!(s, t, v, _mm_unpacklo_epi8, _mm_unpackhi_epi8);
             let base = g * 16 * size;
@@ -378,14 +395,18 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2")]
-    pub(super) fn unshuffle<const T: usize>(planes: &[u8], items: &mut [u8]) -> usize {
+    pub(super) fn unshuffle<const T: usize>(
+        planes: &[u8],
+        stride: usize,
+        items: &mut [u8],
+    ) -> usize {
         let (s, t, size) = (&UNSHUFFLE[T], T, 1 << T);
         let n = items.len() / size;
         let groups = n / 32;
         let mut v = [_mm256_setzero_si256(); 16];
         for g in 0..groups {
             for (b, slot) in v.iter_mut().enumerate().take(size) {
-                *slot = load32(planes, b * n + g * 32);
+                *slot = load32(planes, b * stride + g * 32);
             }
             rounds!(s, t, v, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
             let base = g * 32 * size;
