@@ -158,14 +158,14 @@ fn transpose_bits_with(isa: Option<Isa>, typesize: usize, items: &[u8], rows: &m
             &items[start * typesize..(start + m) * typesize],
             planes,
         );
-        for (b, plane) in planes.chunks_exact(m).enumerate() {
+        for (b, plane) in planes.chunks_exact_mut(m).enumerate() {
             let rows_at = |k: usize| (8 * b + k) * row_len + start / 8;
-            let done = match isa {
-                Some(isa) => simd::plane_to_rows(isa, plane, rows, &std::array::from_fn(rows_at)),
-                None => 0,
-            };
+            if let Some(isa) = isa {
+                vector_plane_to_rows(isa, plane, &mut rows[rows_at(0)..], row_len);
+                continue;
+            }
             let words = m / 64;
-            for c in done / 64..words {
+            for c in 0..words {
                 // Eight groups of 8 items: transpose the bits of each group,
                 // then the bytes across groups, giving 8 bytes of each row.
                 let mut x = [0u64; 8];
@@ -183,6 +183,25 @@ fn transpose_bits_with(isa: Option<Isa>, typesize: usize, items: &[u8], rows: &m
                     rows[rows_at(k) + g] = byte;
                 }
             }
+        }
+    }
+}
+
+/// One plane into its bit rows (row `k` at `rows[k * row_len..]`), with
+/// vector instructions: the bits of every 8 bytes are transposed in place
+/// (byte `k` of a group then holds its row `k` bits), then the bytes are
+/// scattered to the rows (a shuffle of typesize 8 into planes `row_len`
+/// apart).
+fn vector_plane_to_rows(isa: Isa, plane: &mut [u8], rows: &mut [u8], row_len: usize) {
+    let done = simd::transpose_bits_8x8(isa, plane);
+    for at in (done..plane.len()).step_by(8) {
+        store(plane, at, transpose_bits_8x8(load(plane, at)));
+    }
+    let groups = plane.len() / 8;
+    let scattered = shuffle_simd::shuffle_strided(isa, 8, plane, rows, row_len);
+    for j in scattered..groups {
+        for k in 0..8 {
+            rows[k * row_len + j] = plane[8 * j + k];
         }
     }
 }

@@ -1,15 +1,6 @@
-//! The bit transposes of bitshuffle with SSE2 or AVX2: one byte plane into
-//! its eight bit rows, and back.
-//!
-//! `movemask` gathers the top bit of every byte of a vector; adding a
-//! vector to itself shifts each byte left by one, bringing the next bit to
-//! the top. So eight `movemask`s give, for 16 (SSE2) or 32 (AVX2) items,
-//! the bits of rows 7 down to 0, already in the row layout: bit `r` of the
-//! mask is the bit of item `r`, least significant first.
-//!
-//! Back, the rows' bytes are gathered 8 at a time by the vector unshuffle
-//! (`bitshuffle.rs`), then [`transpose_bits_8x8`] transposes the bits of
-//! every 8 bytes, 2 (SSE2) or 4 (AVX2) words at once.
+//! The bit transpose of bitshuffle with SSE2 or AVX2: the 8x8 bit matrix
+//! of every 8 bytes, 2 or 4 words at once. `bitshuffle.rs` pairs it with
+//! the vector (un)shuffle of typesize 8 between a plane and its bit rows.
 
 #![allow(unsafe_code)]
 
@@ -17,21 +8,6 @@
 use std::arch::x86_64::*;
 
 use super::shuffle_simd::Isa;
-
-/// Writes the bit rows of the leading bytes of `plane` (its items' byte
-/// `b`), row `k` starting at `rows[starts[k]]`, in steps of 64 items;
-/// returns how many items it did. The caller does the rest.
-pub(super) fn plane_to_rows(isa: Isa, plane: &[u8], rows: &mut [u8], starts: &[usize; 8]) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    match isa {
-        // SAFETY: `detect` saw the CPU offer AVX2.
-        Isa::Avx2 => unsafe { avx2(plane, rows, starts) },
-        // SAFETY: every x86-64 CPU offers SSE2.
-        Isa::Sse2 => unsafe { sse2(plane, rows, starts) },
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    0
-}
 
 /// Transposes the 8x8 bit matrix of every 8 bytes of the leading part of
 /// `words` in place (see `transpose_bits_8x8` in `bitshuffle.rs`: the same
@@ -46,54 +22,6 @@ pub(super) fn transpose_bits_8x8(isa: Isa, words: &mut [u8]) -> usize {
     }
     #[cfg(not(target_arch = "x86_64"))]
     0
-}
-
-/// Stores `bytes` at `rows[at..]`; the slice index checks the bounds.
-#[inline(always)]
-fn put(rows: &mut [u8], at: usize, bytes: &[u8]) {
-    rows[at..at + bytes.len()].copy_from_slice(bytes);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn sse2(plane: &[u8], rows: &mut [u8], starts: &[usize; 8]) -> usize {
-    let done = plane.len() / 64 * 64;
-    for at in (0..done).step_by(16) {
-        let chunk: &[u8; 16] = plane[at..at + 16].try_into().expect("16 bytes");
-        // SAFETY: `chunk` is 16 readable bytes; the load is unaligned.
-        let mut v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
-        for k in (0..8).rev() {
-            let bits = _mm_movemask_epi8(v) as u16;
-            put(rows, starts[k] + at / 8, &bits.to_le_bytes());
-            v = _mm_add_epi8(v, v);
-        }
-    }
-    done
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn avx2(plane: &[u8], rows: &mut [u8], starts: &[usize; 8]) -> usize {
-    let done = plane.len() / 64 * 64;
-    for at in (0..done).step_by(64) {
-        let chunk: &[u8; 64] = plane[at..at + 64].try_into().expect("64 bytes");
-        // SAFETY: `chunk` is 64 readable bytes; the loads are unaligned.
-        let (mut lo, mut hi) = unsafe {
-            (
-                _mm256_loadu_si256(chunk.as_ptr().cast()),
-                _mm256_loadu_si256(chunk.as_ptr().add(32).cast()),
-            )
-        };
-        for k in (0..8).rev() {
-            // Items 0-31 in the low half of the word, 32-63 in the high.
-            let bits = u64::from(_mm256_movemask_epi8(lo) as u32)
-                | u64::from(_mm256_movemask_epi8(hi) as u32) << 32;
-            put(rows, starts[k] + at / 8, &bits.to_le_bytes());
-            lo = _mm256_add_epi8(lo, lo);
-            hi = _mm256_add_epi8(hi, hi);
-        }
-    }
-    done
 }
 
 /// One exchange of the 8x8 bit transpose on every 64-bit lane: the bits

@@ -207,16 +207,28 @@ pub(super) fn best() -> Option<Isa> {
 /// `planes` has room for all `n = items.len() / typesize` items.
 pub(super) fn shuffle(isa: Isa, typesize: usize, items: &[u8], planes: &mut [u8]) -> usize {
     assert_eq!(items.len(), planes.len());
+    shuffle_strided(isa, typesize, items, planes, items.len() / typesize)
+}
+
+/// [`shuffle`] into planes `stride` bytes apart (plane `b` starts at
+/// `planes[b * stride]`); `planes` has room for them all.
+pub(super) fn shuffle_strided(
+    isa: Isa,
+    typesize: usize,
+    items: &[u8],
+    planes: &mut [u8],
+    stride: usize,
+) -> usize {
     #[cfg(target_arch = "x86_64")]
     macro_rules! by_size {
         ($isa:ident, $f:ident) => {
             match typesize {
                 // SAFETY (all arms): `detect` saw the CPU offer the
                 // instruction set (SSE2 is part of x86-64).
-                2 => unsafe { $isa::$f::<1>(items, planes) },
-                4 => unsafe { $isa::$f::<2>(items, planes) },
-                8 => unsafe { $isa::$f::<3>(items, planes) },
-                16 => unsafe { $isa::$f::<4>(items, planes) },
+                2 => unsafe { $isa::$f::<1>(items, planes, stride) },
+                4 => unsafe { $isa::$f::<2>(items, planes, stride) },
+                8 => unsafe { $isa::$f::<3>(items, planes, stride) },
+                16 => unsafe { $isa::$f::<4>(items, planes, stride) },
                 _ => 0,
             }
         };
@@ -309,7 +321,7 @@ mod sse2 {
     use super::*;
 
     #[target_feature(enable = "sse2")]
-    pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8]) -> usize {
+    pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8], stride: usize) -> usize {
         let (s, t, size) = (&SHUFFLE[T], T, 1 << T);
         let n = items.len() / size;
         let groups = n / 16;
@@ -321,7 +333,7 @@ mod sse2 {
             }
             rounds!(s, t, v, _mm_unpacklo_epi8, _mm_unpackhi_epi8);
             for (x, &vx) in v.iter().enumerate().take(size) {
-                store16(planes, s.dest[x] * n + g * 16, vx);
+                store16(planes, s.dest[x] * stride + g * 16, vx);
             }
         }
         groups * 16
@@ -376,7 +388,7 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2")]
-    pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8]) -> usize {
+    pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8], stride: usize) -> usize {
         let (s, t, size) = (&SHUFFLE[T], T, 1 << T);
         let n = items.len() / size;
         let groups = n / 32;
@@ -388,7 +400,7 @@ mod avx2 {
             }
             rounds!(s, t, v, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
             for (x, &vx) in v.iter().enumerate().take(size) {
-                store32(planes, s.dest[x] * n + g * 32, vx);
+                store32(planes, s.dest[x] * stride + g * 32, vx);
             }
         }
         groups * 32
