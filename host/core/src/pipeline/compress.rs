@@ -116,8 +116,8 @@ pub fn compress_chunk(
     // Each block is written straight into the chunk, in a slot that holds
     // its worst case (every stream raw, behind its 4-byte size). One thread
     // writes the blocks one after the other; several write each into its
-    // own slot, then the blocks are moved together. `vec!` of zeros maps
-    // fresh pages that cost nothing until written.
+    // own slot, then the blocks are moved together. The buffer is the
+    // calling thread's, kept from chunk to chunk.
     let streams = if split { usize::from(cp.typesize) } else { 1 };
     let slot = blocksize + 4 * streams;
     let bstarts_end = HEADER_LEN + 4 * nblocks;
