@@ -396,9 +396,7 @@ impl<S: ReadAt> Frame<S> {
     /// Decompresses chunk `i` into `out` (exactly its uncompressed size),
     /// checked against its checksum (see [`DParams::check`]).
     pub fn decompress_chunk(&self, i: usize, out: &mut [u8]) -> Result<()> {
-        let chunk = self.chunk(i)?;
-        decompress_chunk(&chunk, &self.dparams, &self.registry, i as u64, out)?;
-        self.check(i, out)
+        self.decode_with(&self.dparams, i, out)
     }
 
     /// Decompresses chunk `i` into a new vector.
