@@ -9,13 +9,13 @@ use sandpress_core::frame::Frame;
 
 use crate::common::{run_cli as run, s};
 
-fn ok(args: &[&str]) -> String {
+pub(crate) fn ok(args: &[&str]) -> String {
     let (code, out, err) = run(args);
     assert_eq!(code, 0, "sandpress {args:?} failed: {err}");
     out
 }
 
-fn fails(args: &[&str]) -> String {
+pub(crate) fn fails(args: &[&str]) -> String {
     let (code, _, err) = run(args);
     assert_eq!(code, 1, "sandpress {args:?} should fail, said {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
@@ -24,7 +24,7 @@ fn fails(args: &[&str]) -> String {
 }
 
 /// A random walk of int32.
-fn walk(n: usize) -> Vec<u8> {
+pub(crate) fn walk(n: usize) -> Vec<u8> {
     let mut x: i32 = 0;
     let mut seed: u32 = 12345;
     (0..n)

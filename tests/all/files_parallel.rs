@@ -8,31 +8,8 @@ use std::path::Path;
 use sandpress_core::frame::{Frame, FrameWriter};
 use sandpress_core::{CParams, Registry};
 
-use crate::common::{guest, run_cli as run, s};
-
-fn ok(args: &[&str]) {
-    let (code, _, err) = run(args);
-    assert_eq!(code, 0, "sandpress {args:?} failed: {err}");
-}
-
-fn fails(args: &[&str]) -> String {
-    let (code, _, err) = run(args);
-    assert_eq!(code, 1, "sandpress {args:?} should fail, said {err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    err
-}
-
-/// A random walk of int32, `n` items.
-fn walk(n: usize) -> Vec<u8> {
-    let (mut x, mut seed) = (0i32, 99u32);
-    (0..n)
-        .flat_map(|_| {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            x = x.wrapping_add((seed >> 28) as i32 - 8);
-            x.to_le_bytes()
-        })
-        .collect()
-}
+use crate::common::{guest, s};
+use crate::files::{fails, ok, walk};
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
