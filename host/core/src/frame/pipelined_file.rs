@@ -10,7 +10,6 @@ use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
 use super::reader::Frame;
 use super::source::{ReadAt, write_all_at};
 use crate::error::{Error, Result};
-use crate::params::DParams;
 
 impl<S: ReadAt> Frame<S> {
     /// Decompresses chunks `chunks` into `file`, the first at offset `at`
@@ -48,22 +47,7 @@ impl<S: ReadAt> Frame<S> {
         name: &Path,
         progress: impl FnMut(u64),
     ) -> Result<()> {
-        if chunks.end > self.nchunks() {
-            return Err(Error::OutOfRange {
-                what: "chunk",
-                index: chunks.end as u64,
-                len: self.nchunks() as u64,
-            });
-        }
-        let (threads, inner) = if chunks.len() > 1 {
-            let one = DParams {
-                nthreads: 1,
-                ..self.dparams.clone()
-            };
-            (self.dparams.nthreads, one)
-        } else {
-            (1, self.dparams.clone())
-        };
+        let (threads, inner) = self.chunk_threads(&chunks)?;
         let work = |_: u64, job: Job| {
             let Job { i, mut buf, n, at } = job;
             let made = self.decode_with(&inner, i, &mut buf[..n]).and_then(|()| {

@@ -48,24 +48,7 @@ impl<S: ReadAt> Frame<S> {
         chunks: Range<usize>,
         sink: impl FnMut(usize, &[u8]) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        if chunks.end > self.nchunks() {
-            return Err(Error::OutOfRange {
-                what: "chunk",
-                index: chunks.end as u64,
-                len: self.nchunks() as u64,
-            }
-            .into());
-        }
-        // One chunk: its blocks in parallel, on the calling thread.
-        let (threads, inner) = if chunks.len() > 1 {
-            let one = DParams {
-                nthreads: 1,
-                ..self.dparams.clone()
-            };
-            (self.dparams.nthreads, one)
-        } else {
-            (1, self.dparams.clone())
-        };
+        let (threads, inner) = self.chunk_threads(&chunks)?;
         let work = |_: u64, (i, mut buf, n): (usize, Vec<u8>, usize)| {
             let made = self.decode_with(&inner, i, &mut buf[..n]);
             Decoded { made, i, buf, n }
@@ -77,6 +60,30 @@ impl<S: ReadAt> Frame<S> {
             spare: Vec::new(),
         };
         ordered::run(threads, CHUNKS_PER_THREAD * threads, &mut ends, &work)
+    }
+
+    /// Checks that `chunks` are in the frame, and splits the frame's
+    /// threads between chunks and blocks: the threads decode one chunk
+    /// each (with one thread for its blocks) when there are several
+    /// chunks; a single chunk gets them all for its blocks, on the calling
+    /// thread.
+    pub(super) fn chunk_threads(&self, chunks: &Range<usize>) -> Result<(usize, DParams)> {
+        if chunks.end > self.nchunks() {
+            return Err(Error::OutOfRange {
+                what: "chunk",
+                index: chunks.end as u64,
+                len: self.nchunks() as u64,
+            });
+        }
+        Ok(if chunks.len() > 1 {
+            let one = DParams {
+                nthreads: 1,
+                ..self.dparams.clone()
+            };
+            (self.dparams.nthreads, one)
+        } else {
+            (1, self.dparams.clone())
+        })
     }
 
     /// Decompresses chunk `i` into `out` with `dp`, checked as the

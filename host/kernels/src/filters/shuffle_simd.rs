@@ -202,6 +202,38 @@ pub(super) fn best() -> Option<Isa> {
     *BEST.get_or_init(detect)
 }
 
+/// Calls kernel `f` of the instruction set `isa` for `typesize`, with
+/// `args`; 0 (nothing done) for a typesize without a kernel.
+macro_rules! dispatch {
+    ($isa:expr, $typesize:expr, $f:ident($($arg:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        macro_rules! by_size {
+            ($set:ident) => {
+                match $typesize {
+                    // SAFETY (all arms): `detect` saw the CPU offer the
+                    // instruction set (SSE2 is part of x86-64).
+                    2 => unsafe { $set::$f::<1>($($arg),*) },
+                    4 => unsafe { $set::$f::<2>($($arg),*) },
+                    8 => unsafe { $set::$f::<3>($($arg),*) },
+                    16 => unsafe { $set::$f::<4>($($arg),*) },
+                    _ => 0,
+                }
+            };
+        }
+        #[cfg(target_arch = "x86_64")]
+        let done = match $isa {
+            Isa::Avx2 => by_size!(avx2),
+            Isa::Sse2 => by_size!(sse2),
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let done = {
+            let _ = ($isa, $typesize, $($arg),*);
+            0
+        };
+        done
+    }};
+}
+
 /// Shuffles as many leading items as the kernels of `isa` handle (whole
 /// groups of 16 or 32), returning how many; the caller does the rest.
 /// `planes` has room for all `n = items.len() / typesize` items.
@@ -219,27 +251,7 @@ pub(super) fn shuffle_strided(
     planes: &mut [u8],
     stride: usize,
 ) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    macro_rules! by_size {
-        ($isa:ident, $f:ident) => {
-            match typesize {
-                // SAFETY (all arms): `detect` saw the CPU offer the
-                // instruction set (SSE2 is part of x86-64).
-                2 => unsafe { $isa::$f::<1>(items, planes, stride) },
-                4 => unsafe { $isa::$f::<2>(items, planes, stride) },
-                8 => unsafe { $isa::$f::<3>(items, planes, stride) },
-                16 => unsafe { $isa::$f::<4>(items, planes, stride) },
-                _ => 0,
-            }
-        };
-    }
-    #[cfg(target_arch = "x86_64")]
-    match isa {
-        Isa::Avx2 => by_size!(avx2, shuffle),
-        Isa::Sse2 => by_size!(sse2, shuffle),
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    0
+    dispatch!(isa, typesize, shuffle(items, planes, stride))
 }
 
 /// Undoes [`shuffle`] on the leading items it handles; returns how many.
@@ -258,27 +270,7 @@ pub(super) fn unshuffle_strided(
     stride: usize,
     items: &mut [u8],
 ) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    macro_rules! by_size {
-        ($isa:ident, $f:ident) => {
-            match typesize {
-                // SAFETY (all arms): `detect` saw the CPU offer the
-                // instruction set (SSE2 is part of x86-64).
-                2 => unsafe { $isa::$f::<1>(planes, stride, items) },
-                4 => unsafe { $isa::$f::<2>(planes, stride, items) },
-                8 => unsafe { $isa::$f::<3>(planes, stride, items) },
-                16 => unsafe { $isa::$f::<4>(planes, stride, items) },
-                _ => 0,
-            }
-        };
-    }
-    #[cfg(target_arch = "x86_64")]
-    match isa {
-        Isa::Avx2 => by_size!(avx2, unshuffle),
-        Isa::Sse2 => by_size!(sse2, unshuffle),
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    0
+    dispatch!(isa, typesize, unshuffle(planes, stride, items))
 }
 
 /// Loads 16 bytes at `at`; the slice index checks the bounds.
