@@ -66,9 +66,12 @@ pub enum Problem {
     /// The client's body sent nothing for too long.
     #[error("the request body sent nothing for {0:?}")]
     Timeout(Duration),
-    /// The server cannot do it now (shutting down, storage unavailable).
+    /// The server cannot do it now (shutting down).
     #[error("{0}")]
     Unavailable(String),
+    /// The object store is unreachable or failing; retry later.
+    #[error("the store is unavailable: {0}")]
+    StorageUnavailable(String),
     /// A fault of the server itself; logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -103,7 +106,9 @@ impl Problem {
             Problem::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Problem::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
             Problem::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Problem::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Problem::Unavailable(_) | Problem::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Problem::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +128,7 @@ impl Problem {
             Problem::InsufficientStorage { .. } => "storage-quota",
             Problem::Timeout(_) => "timeout",
             Problem::Unavailable(_) => "unavailable",
+            Problem::StorageUnavailable(_) => "storage-unavailable",
             Problem::Internal(_) => "internal",
         }
     }
@@ -141,6 +147,7 @@ impl Problem {
             Problem::InsufficientStorage { .. } => "Storage quota exceeded",
             Problem::Timeout(_) => "Request timeout",
             Problem::Unavailable(_) => "Service unavailable",
+            Problem::StorageUnavailable(_) => "Storage unavailable",
             Problem::Internal(_) => "Internal error",
         }
     }
@@ -171,6 +178,9 @@ impl IntoResponse for Problem {
         match &self {
             Problem::TooManyRequests { .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Problem::StorageUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Problem::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -25,7 +25,7 @@ use anyhow::{Context, Result, bail, ensure};
 use sandpress_core::frame::FrameWriter;
 use sandpress_core::{CParams, Registry};
 use sandpress_sandbox::Sandbox;
-use sandpress_service::tenants::TenantsFile;
+use sandpress_service::tenants_source::TenantsSource;
 
 use client::request;
 use server::Server;
@@ -187,13 +187,18 @@ fn put(addr: SocketAddr, token: &str, path: &str, bytes: &[u8]) -> Result<()> {
 pub fn run(o: &LoadOptions, out: &mut dyn Write) -> Result<()> {
     let bin = std::env::current_exe().context("finding the sandpress binary")?;
     let dir = tempfile::tempdir()?;
-    let mut file = TenantsFile::load(dir.path())?;
-    let fast = file.add("fast")?;
-    let noisy = file.add("noisy")?;
-    let victim = file.add("victim")?;
-    let idle: Vec<String> = (0..o.tenants)
-        .map(|i| file.add(&format!("t{i}")))
-        .collect::<Result<_>>()?;
+    let source = TenantsSource::for_data_dir(dir.path())?;
+    let (fast, noisy, victim, idle) = source.update_blocking(|file| {
+        let idle: Vec<String> = (0..o.tenants)
+            .map(|i| file.add(&format!("t{i}")))
+            .collect::<Result<_>>()?;
+        Ok((
+            file.add("fast")?,
+            file.add("noisy")?,
+            file.add("victim")?,
+            idle,
+        ))
+    })?;
     // Enough slots for the throughput clients.
     let path = dir.path().join(sandpress_service::tenants::FILE_NAME);
     let text = std::fs::read_to_string(&path)?;
