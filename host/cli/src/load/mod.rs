@@ -15,6 +15,7 @@
 //! measured in the same run.
 
 pub mod client;
+pub mod moto;
 pub mod server;
 
 use std::io::Write;
