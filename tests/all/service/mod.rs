@@ -7,6 +7,7 @@ mod frames;
 mod isolation;
 mod oneshot;
 mod ops;
+mod replicas;
 
 use axum::Router;
 use axum::body::Body;
