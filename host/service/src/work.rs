@@ -2,6 +2,8 @@
 //! runtime): compressing a body into a frame, opening a frame with the
 //! tenant's plugins, and decoding the parts of it an answer needs.
 
+pub mod append;
+
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -56,8 +58,23 @@ pub fn compress(
 /// neither has, or one whose sha256 differs from the frame's record, is
 /// refused.
 pub fn open<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, Problem> {
-    let mut frame = Frame::from_source(src, std::path::Path::new(name))
+    let frame = Frame::from_source(src, std::path::Path::new(name))
         .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    with_plugins(frame, tenant)
+}
+
+/// [`open`] for a stored frame, where each read is a round trip: only
+/// the header, trailer and index are read (see
+/// [`Frame::from_source_lazy`]).
+pub fn open_stored<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, Problem> {
+    let frame = Frame::from_source_lazy(src, std::path::Path::new(name))
+        .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    with_plugins(frame, tenant)
+}
+
+/// Gives `frame` the tenant's plugins and those it embeds; refuses a
+/// plugin it names that neither has.
+pub fn with_plugins<S: ReadAt>(mut frame: Frame<S>, tenant: &Tenant) -> Result<Frame<S>, Problem> {
     let mut registry = tenant.registry()?;
     if frame.plugins().iter().any(|r| r.component.is_some()) {
         let records = frame.plugins().to_vec();
