@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use sandpress_service::tenants::TenantsFile;
+use sandpress_service::tenants_source::TenantsSource;
 use sandpress_service::{Config, ServeOptions};
 
 /// Options of `sandpress serve`.
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// Data directory: tenants.toml, stored frames and plugins, compile cache.
+    /// Data directory: tenants.toml, stored frames and plugins (or
+    /// storage.toml naming an S3 bucket that holds them), compile cache.
     #[arg(long, default_value = "./sp-data")]
     pub data: PathBuf,
     /// Address to listen on.
@@ -28,6 +29,15 @@ pub struct ServeArgs {
     /// Distinct tenant labels in /metrics; later tenants share "_other".
     #[arg(long, default_value_t = 100)]
     pub max_tenant_labels: usize,
+    /// With a shared bucket (DATA/storage.toml): seconds the tenants as
+    /// this replica knows them may be old (a rotated token stops working
+    /// within this).
+    #[arg(long, default_value_t = 2)]
+    pub refresh_seconds: u64,
+    /// With a shared bucket: seconds between listings of each tenant's
+    /// stored bytes (quotas hold over replicas to within this).
+    #[arg(long, default_value_t = 10)]
+    pub usage_refresh_seconds: u64,
 }
 
 /// `sandpress tenant …`.
@@ -61,6 +71,8 @@ pub struct TenantArgs {
 pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
     let config = Config {
         max_tenant_labels: a.max_tenant_labels,
+        refresh: std::time::Duration::from_secs(a.refresh_seconds),
+        usage_refresh: std::time::Duration::from_secs(a.usage_refresh_seconds.max(1)),
         ..Config::new(&a.data)
     };
     let options = ServeOptions {
@@ -78,20 +90,26 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
     })
 }
 
-/// Runs `sandpress tenant …`.
+/// Runs `sandpress tenant …` on the tenants of the data directory (in
+/// the bucket its `storage.toml` names, else `DATA/tenants.toml`).
 pub fn tenant(cmd: &TenantCommand, out: &mut dyn Write) -> Result<()> {
+    let data = match cmd {
+        TenantCommand::Add(a) | TenantCommand::Remove(a) | TenantCommand::RotateToken(a) => &a.data,
+        TenantCommand::List { data } => data,
+    };
+    let source = TenantsSource::for_data_dir(data)?;
     match cmd {
         TenantCommand::Add(a) => {
-            let token = TenantsFile::load(&a.data)?.add(&a.name)?;
+            let token = source.update_blocking(|f| f.add(&a.name))?;
             writeln!(out, "{token}")?;
         }
         TenantCommand::RotateToken(a) => {
-            let token = TenantsFile::load(&a.data)?.rotate(&a.name)?;
+            let token = source.update_blocking(|f| f.rotate(&a.name))?;
             writeln!(out, "{token}")?;
         }
-        TenantCommand::Remove(a) => TenantsFile::load(&a.data)?.remove(&a.name)?,
-        TenantCommand::List { data } => {
-            for c in TenantsFile::load(data)?.configs()? {
+        TenantCommand::Remove(a) => source.update_blocking(|f| f.remove(&a.name))?,
+        TenantCommand::List { .. } => {
+            for c in source.read_blocking()?.configs()? {
                 let l = c.limits;
                 writeln!(
                     out,

@@ -1,11 +1,18 @@
-//! The running service's state: the tenants (re-read when `tenants.toml`
-//! changes, so `sandpress tenant add` needs no restart), storage and
+//! The running service's state: the tenants (re-read when the tenants
+//! file changes, so `sandpress tenant add` needs no restart), storage and
 //! metrics.
+//!
+//! With a local store the tenants file is checked at every request. With
+//! a bucket shared by replicas it is checked (one HEAD) at most every
+//! [`Config::refresh`]: a token rotated through one replica stops working
+//! on every other within that interval. Each tenant's stored bytes are
+//! listed again every [`Config::usage_refresh`], so a quota holds over
+//! all replicas to within what the others stored in that interval.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
@@ -13,7 +20,8 @@ use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::storage::Storage;
 use crate::tenant::{Shared, Tenant};
-use crate::tenants::{self, TenantsFile};
+use crate::tenants;
+use crate::tenants_source::{Stamp, TenantsSource};
 
 /// How the service is set up.
 #[derive(Debug, Clone)]
@@ -28,7 +36,13 @@ pub struct Config {
     /// between tenants: code only, never an instance).
     pub compile_cache: bool,
     /// A request body that sends nothing for this long is answered 408.
-    pub body_timeout: std::time::Duration,
+    pub body_timeout: Duration,
+    /// With a shared bucket: how old the tenants as this replica knows
+    /// them may be (a local tenants file is checked at every request).
+    pub refresh: Duration,
+    /// With a shared bucket: how often each tenant's stored bytes are
+    /// listed again (other replicas store too).
+    pub usage_refresh: Duration,
 }
 
 impl Config {
@@ -38,7 +52,9 @@ impl Config {
             data_dir: data_dir.into(),
             max_tenant_labels: 100,
             compile_cache: true,
-            body_timeout: std::time::Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            refresh: Duration::from_secs(2),
+            usage_refresh: Duration::from_secs(10),
         }
     }
 }
@@ -48,8 +64,10 @@ impl Config {
 struct Tenants {
     /// By token hash.
     by_token: HashMap<String, Arc<Tenant>>,
-    /// When the file was last read, as its modification time.
-    read_at: Option<SystemTime>,
+    /// What the file was when last read.
+    stamp: Option<Stamp>,
+    /// When it was last checked.
+    checked_at: Option<Instant>,
 }
 
 /// The service; cheap to clone (one shared state).
@@ -61,6 +79,7 @@ pub struct App {
 struct Inner {
     config: Config,
     storage: Storage,
+    source: TenantsSource,
     metrics: Metrics,
     tenants: Mutex<Tenants>,
     shared: Shared,
@@ -75,9 +94,10 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Opens the service on `config.data_dir`, storing in `store/` there.
+    /// Opens the service on `config.data_dir`, storing where
+    /// `storage.toml` there says (by default in `store/` there).
     pub async fn open(config: Config) -> anyhow::Result<App> {
-        let storage = Storage::local(&config.data_dir.join("store"))?;
+        let storage = Storage::open(&config.data_dir)?;
         App::with_storage(config, storage).await
     }
 
@@ -96,17 +116,27 @@ impl App {
             cache_dir: config.compile_cache.then(|| config.data_dir.join("cache")),
             busy: Default::default(),
         };
+        let source = storage.tenants_source(&config.data_dir);
         let app = App {
             inner: Arc::new(Inner {
                 shared,
                 metrics: Metrics::new(config.max_tenant_labels),
                 config,
                 storage,
+                source,
                 tenants: Mutex::new(Tenants::default()),
             }),
         };
         app.refresh().await?;
+        if app.inner.source.is_shared() {
+            tokio::spawn(relist_usage(Arc::downgrade(&app.inner)));
+        }
         Ok(app)
+    }
+
+    /// Where the tenants file is.
+    pub fn tenants_source(&self) -> &TenantsSource {
+        &self.inner.source
     }
 
     /// Where frames being written are kept.
@@ -122,10 +152,6 @@ impl App {
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
-    }
-
-    fn tenants_file(&self) -> PathBuf {
-        self.inner.config.data_dir.join(tenants::FILE_NAME)
     }
 
     /// The tenant whose token this is, after re-reading the tenants file
@@ -149,18 +175,32 @@ impl App {
         t.by_token.values().cloned().collect()
     }
 
-    /// Re-reads the tenants file if its modification time changed: new
-    /// tenants are opened, removed ones dropped (with their instances),
-    /// changed tokens and limits take effect. Tenants that did not change
-    /// keep their loaded plugins.
+    /// Re-reads the tenants file if it changed (checked at most every
+    /// [`Config::refresh`] when shared): new tenants are opened, removed
+    /// ones dropped (with their instances), changed tokens and limits take
+    /// effect. Tenants that did not change keep their loaded plugins.
     async fn refresh(&self) -> anyhow::Result<()> {
-        let path = self.tenants_file();
-        let modified = modified(&path);
+        let source = &self.inner.source;
         let mut tenants = self.inner.tenants.lock().await;
-        if tenants.read_at.is_some() && tenants.read_at == modified {
+        let interval = if source.is_shared() {
+            self.inner.config.refresh
+        } else {
+            Duration::ZERO
+        };
+        if let Some(at) = tenants.checked_at
+            && at.elapsed() < interval
+        {
             return Ok(());
         }
-        let configs = TenantsFile::load(&self.inner.config.data_dir)?.configs()?;
+        // Marked checked even if the check fails: a store that is down is
+        // asked again after the interval, not at every request.
+        tenants.checked_at = Some(Instant::now());
+        let stamp = source.stamp().await?;
+        if tenants.stamp.as_ref() == Some(&stamp) {
+            return Ok(());
+        }
+        let (file, stamp) = source.read().await?;
+        let configs = file.configs()?;
         let mut by_name: HashMap<String, Arc<Tenant>> = tenants
             .by_token
             .drain()
@@ -182,11 +222,38 @@ impl App {
             fresh.insert(c.token_sha256, tenant);
         }
         tenants.by_token = fresh;
-        tenants.read_at = modified.or(Some(SystemTime::UNIX_EPOCH));
+        tenants.stamp = Some(stamp);
         Ok(())
     }
 }
 
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+/// Lists each loaded tenant's stored bytes again every
+/// [`Config::usage_refresh`], while the service lives.
+async fn relist_usage(inner: std::sync::Weak<Inner>) {
+    loop {
+        let Some(period) = inner.upgrade().map(|i| i.config.usage_refresh) else {
+            return;
+        };
+        tokio::time::sleep(period).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let all: Vec<Arc<Tenant>> = inner
+            .tenants
+            .lock()
+            .await
+            .by_token
+            .values()
+            .cloned()
+            .collect();
+        drop(inner);
+        for t in all {
+            if let Err(p) = t.relist_usage().await {
+                eprintln!(
+                    "sandpress serve: tenant {}: usage not listed: {p}",
+                    t.name()
+                );
+            }
+        }
+    }
 }

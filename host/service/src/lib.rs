@@ -20,8 +20,10 @@ mod problem;
 mod range;
 mod routes;
 mod storage;
+pub mod storage_config;
 mod tenant;
 pub mod tenants;
+pub mod tenants_source;
 mod work;
 
 use std::net::SocketAddr;
@@ -31,7 +33,7 @@ pub use app::{App, Config};
 pub use limits::TenantLimits;
 pub use problem::{Problem, ProblemBody};
 pub use routes::{openapi, router};
-pub use storage::Storage;
+pub use storage::{Storage, StoreWrapper};
 pub use tenant::PluginInfo;
 
 /// How `sandpress serve` runs.

@@ -131,6 +131,20 @@ impl CompressQuery {
         Ok((cp, chunksize))
     }
 
+    /// Whether it names a plugin by id (160-255) as its codec or a filter
+    /// (then the tenant's plugins are synced with the store first).
+    pub fn names_a_plugin(&self) -> bool {
+        let user = |s: &str| {
+            let id = s.split_once(':').map_or(s, |(id, _)| id).trim();
+            id.parse::<u8>().is_ok_and(|id| id >= ids::USER_START)
+        };
+        self.codec.as_deref().is_some_and(user)
+            || self
+                .filters
+                .as_deref()
+                .is_some_and(|f| f.split(',').any(user))
+    }
+
     fn filter(&self, spec: &str, registry: &Registry) -> Result<(u8, u8), Problem> {
         let (name, meta) = spec.split_once(':').unwrap_or((spec, "0"));
         let meta: u8 = meta

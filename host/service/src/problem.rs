@@ -74,9 +74,12 @@ pub enum Problem {
     /// The client's body sent nothing for too long.
     #[error("the request body sent nothing for {0:?}")]
     Timeout(Duration),
-    /// The server cannot do it now (shutting down, storage unavailable).
+    /// The server cannot do it now (shutting down).
     #[error("{0}")]
     Unavailable(String),
+    /// The object store is unreachable or failing; retry later.
+    #[error("the store is unavailable: {0}")]
+    StorageUnavailable(String),
     /// A fault of the server itself; logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -113,7 +116,9 @@ impl Problem {
             Problem::Conflict(_) => StatusCode::CONFLICT,
             Problem::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Problem::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Problem::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Problem::Unavailable(_) | Problem::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Problem::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -135,6 +140,7 @@ impl Problem {
             Problem::PreconditionFailed(_) => "precondition-failed",
             Problem::Timeout(_) => "timeout",
             Problem::Unavailable(_) => "unavailable",
+            Problem::StorageUnavailable(_) => "storage-unavailable",
             Problem::Internal(_) => "internal",
         }
     }
@@ -155,6 +161,7 @@ impl Problem {
             Problem::PreconditionFailed(_) => "Precondition failed",
             Problem::Timeout(_) => "Request timeout",
             Problem::Unavailable(_) => "Service unavailable",
+            Problem::StorageUnavailable(_) => "Storage unavailable",
             Problem::Internal(_) => "Internal error",
         }
     }
@@ -185,6 +192,9 @@ impl IntoResponse for Problem {
         match &self {
             Problem::TooManyRequests { .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Problem::StorageUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Problem::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

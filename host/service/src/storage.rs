@@ -2,9 +2,10 @@
 //! local directory by default), each tenant under its own prefix.
 //!
 //! ```text
+//! tenants.toml                     the tenants (a bucket shared by replicas)
 //! tenants/NAME/frames/FRAME        a stored frame, as python-blosc2 reads it
-//! tenants/NAME/plugins/ID.wasm     a plugin's component
-//! tenants/NAME/plugins/ID.json     its kind, name and sha256 (written last)
+//! tenants/NAME/plugins/sha256/HEX.wasm   a component, by its sha256 (immutable)
+//! tenants/NAME/plugins/ID.json     plugin ID: its kind, name and sha256
 //! ```
 //!
 //! An object appears only once complete: frames are uploaded in parts
@@ -20,20 +21,47 @@ use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::problem::Problem;
+use crate::storage_config::StorageConfig;
+use crate::tenants_source::TenantsSource;
 
 /// Size of the parts a frame is uploaded in.
 const PART_SIZE: usize = 8 << 20;
 
+/// Wraps a tenant's store (named by the tenant): fault injection in tests.
+pub type StoreWrapper =
+    Arc<dyn Fn(&str, Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> + Send + Sync>;
+
 /// All tenants' storage.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// Whether replicas share it: then the tenants file is in it too.
+    shared: bool,
+    wrap: Option<StoreWrapper>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("store", &self.store.to_string())
+            .field("shared", &self.shared)
+            .finish()
+    }
 }
 
 impl Storage {
+    /// The storage `DATA/storage.toml` names: a bucket shared by replicas,
+    /// else the local directory `DATA/store`.
+    pub fn open(data_dir: &FsPath) -> anyhow::Result<Self> {
+        match StorageConfig::load(data_dir)?.s3 {
+            Some(s3) => Ok(Storage::shared(s3.build()?)),
+            None => Storage::local(&data_dir.join("store")),
+        }
+    }
+
     /// Storage in the local directory `dir` (made if missing), with every
     /// write synced to disk before it is acknowledged.
     pub fn local(dir: &FsPath) -> anyhow::Result<Self> {
@@ -45,18 +73,55 @@ impl Storage {
         Ok(Storage::new(Arc::new(fs)))
     }
 
-    /// Storage in any object store.
+    /// Storage in any object store, for this server alone: the tenants
+    /// file stays in the data directory.
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Storage { store }
+        Storage {
+            store,
+            shared: false,
+            wrap: None,
+        }
+    }
+
+    /// Storage in an object store that several replicas share: the
+    /// tenants file is its object `tenants.toml`.
+    pub fn shared(store: Arc<dyn ObjectStore>) -> Self {
+        Storage {
+            shared: true,
+            ..Storage::new(store)
+        }
+    }
+
+    /// Puts every tenant's store behind `wrap` (fault injection: a slow
+    /// or failing store for one tenant).
+    pub fn wrap_tenants(self, wrap: StoreWrapper) -> Self {
+        Storage {
+            wrap: Some(wrap),
+            ..self
+        }
+    }
+
+    /// Where the tenants file of a server with data directory `data_dir`
+    /// is.
+    pub fn tenants_source(&self, data_dir: &FsPath) -> TenantsSource {
+        if self.shared {
+            TenantsSource::Object(self.store.clone())
+        } else {
+            TenantsSource::File(data_dir.join(crate::tenants::FILE_NAME))
+        }
     }
 
     /// Tenant `name`'s part of it.
     pub fn tenant(&self, name: &str) -> TenantStore {
+        let store: Arc<dyn ObjectStore> = Arc::new(PrefixStore::new(
+            self.store.clone(),
+            Path::from_iter(["tenants", name]),
+        ));
         TenantStore {
-            store: Arc::new(PrefixStore::new(
-                self.store.clone(),
-                Path::from_iter(["tenants", name]),
-            )),
+            store: match &self.wrap {
+                Some(w) => w(name, store),
+                None => store,
+            },
         }
     }
 }
@@ -67,11 +132,12 @@ pub struct TenantStore {
     store: Arc<dyn ObjectStore>,
 }
 
-/// A storage failure as an answer: a missing object is 404, the rest 503.
+/// A storage failure as an answer: a missing object is 404, the rest 503
+/// (the store is unreachable or failing; the client may retry).
 pub(crate) fn problem(e: object_store::Error) -> Problem {
     match e {
         object_store::Error::NotFound { .. } => Problem::NotFound("no such object".into()),
-        other => Problem::Unavailable(format!("storage: {other}")),
+        other => Problem::StorageUnavailable(sandpress_core::error::one_line(&other)),
     }
 }
 
@@ -139,13 +205,45 @@ impl TenantStore {
         self.store.get_range(path, range).await.map_err(problem)
     }
 
-    /// Stores small `bytes` under `path` at once.
-    pub async fn put(&self, path: &Path, bytes: Bytes) -> Result<(), Problem> {
-        self.store
+    /// Stores small `bytes` under `path` at once; the new object's
+    /// version (e_tag, else its size).
+    pub async fn put(&self, path: &Path, bytes: Bytes) -> Result<String, Problem> {
+        let size = bytes.len();
+        let r = self
+            .store
             .put(path, PutPayload::from(bytes))
             .await
-            .map(drop)
-            .map_err(problem)
+            .map_err(problem)?;
+        Ok(r.e_tag.unwrap_or_else(|| format!("size:{size}")))
+    }
+
+    /// Stores `bytes` under `path` unless an object is there (then it is
+    /// left as it is); whether it was stored.
+    pub async fn put_new(&self, path: &Path, bytes: Bytes) -> Result<bool, Problem> {
+        let put = self
+            .store
+            .put_opts(
+                path,
+                PutPayload::from(bytes),
+                PutOptions::from(PutMode::Create),
+            )
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(problem(e)),
+        }
+    }
+
+    /// The objects directly in `dir` (not in its subdirectories).
+    pub async fn list_dir(&self, dir: &str) -> Result<Vec<ObjectMeta>, Problem> {
+        let prefix = Path::from(dir);
+        let listed = self
+            .store
+            .list_with_delimiter(Some(&prefix))
+            .await
+            .map_err(problem)?;
+        Ok(listed.objects)
     }
 
     /// Deletes the object; whether there was one.

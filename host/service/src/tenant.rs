@@ -101,6 +101,9 @@ pub struct PluginInfo {
 struct Plugin {
     info: PluginInfo,
     loaded: Loaded,
+    /// Its registration object's version as listed (e_tag, or time and
+    /// size): another replica's change shows as a new one.
+    tag: String,
 }
 
 /// A tenant of the running server.
@@ -113,6 +116,8 @@ pub struct Tenant {
     busy: Arc<AtomicUsize>,
     sandbox: Mutex<Option<Sandbox>>,
     plugins: RwLock<BTreeMap<u8, Plugin>>,
+    /// One sync of the plugins with the store at a time.
+    syncing: tokio::sync::Mutex<()>,
     slots: Arc<Semaphore>,
     workers: Arc<Semaphore>,
     usage: AtomicU64,
@@ -142,12 +147,37 @@ fn kind_name(kind: PluginKind) -> &'static str {
     }
 }
 
-fn wasm_path(id: u8) -> Path {
+/// A component, stored once by its sha256 (immutable).
+fn blob_path(sha256: &str) -> Path {
+    Path::from(format!("plugins/sha256/{sha256}.wasm"))
+}
+
+/// Where components were kept before they were stored by sha256.
+fn legacy_wasm_path(id: u8) -> Path {
     Path::from(format!("plugins/{id}.wasm"))
 }
 
+/// Plugin `id`'s registration: its kind, name and component's sha256.
 fn info_path(id: u8) -> Path {
     Path::from(format!("plugins/{id}.json"))
+}
+
+/// The id a registration object is for.
+fn info_id(location: &Path) -> Option<u8> {
+    let name = location.filename()?.strip_suffix(".json")?;
+    name.parse().ok()
+}
+
+/// An object's version as the store lists it.
+fn tag_of(meta: &object_store::ObjectMeta) -> String {
+    match &meta.e_tag {
+        Some(e) => e.clone(),
+        None => format!(
+            "{}:{}",
+            meta.last_modified.timestamp_nanos_opt().unwrap_or(0),
+            meta.size
+        ),
+    }
 }
 
 impl Tenant {
@@ -171,38 +201,74 @@ impl Tenant {
             busy: Arc::new(AtomicUsize::new(0)),
             sandbox: Mutex::new(None),
             plugins: RwLock::new(BTreeMap::new()),
+            syncing: tokio::sync::Mutex::new(()),
         });
-        for meta in tenant.store.list("plugins").await? {
-            if meta.location.extension() != Some("json") {
-                continue;
-            }
-            let loaded = tenant.reload(&meta.location).await;
-            if let Err(p) = loaded {
-                eprintln!(
-                    "sandpress serve: tenant {}: plugin {} not loaded: {p}",
-                    tenant.name, meta.location
-                );
-            }
-        }
+        tenant.sync_plugins().await?;
         Ok(tenant)
     }
 
-    async fn reload(self: &Arc<Self>, info_at: &Path) -> Result<(), Problem> {
+    /// Makes the loaded plugins those the store registers now (another
+    /// replica may have added, replaced or removed some): one listing of
+    /// `plugins/`, and a load of each registration that changed. A
+    /// plugin that does not load is left out and logged.
+    pub async fn sync_plugins(&self) -> Result<(), Problem> {
+        let _one = self.syncing.lock().await;
+        let mut listed = BTreeMap::new();
+        for meta in self.store.list_dir("plugins").await? {
+            if let Some(id) = info_id(&meta.location) {
+                listed.insert(id, tag_of(&meta));
+            }
+        }
+        self.plugins_mut().retain(|id, _| listed.contains_key(id));
+        for (id, tag) in listed {
+            if self.plugins_ref().get(&id).is_some_and(|p| p.tag == tag) {
+                continue;
+            }
+            if let Err(p) = self.reload(id, tag).await {
+                eprintln!(
+                    "sandpress serve: tenant {}: plugin {id} not loaded: {p}",
+                    self.name
+                );
+                self.plugins_mut().remove(&id);
+            }
+        }
+        Ok(())
+    }
+
+    async fn reload(&self, id: u8, tag: String) -> Result<(), Problem> {
+        let info_at = info_path(id);
         let json = self
             .store
-            .get(info_at)
+            .get(&info_at)
             .await?
             .ok_or_else(|| Problem::NotFound(info_at.to_string()))?;
         let info: PluginInfo = serde_json::from_slice(&json)
             .map_err(|e| Problem::Internal(format!("{info_at}: {e}")))?;
-        let bytes = self
-            .store
-            .get(&wasm_path(info.id))
-            .await?
-            .ok_or_else(|| Problem::NotFound(format!("plugins/{}.wasm", info.id)))?;
+        let bytes = match self.store.get(&blob_path(&info.sha256)).await? {
+            Some(b) => b,
+            None => self
+                .store
+                .get(&legacy_wasm_path(info.id))
+                .await?
+                .ok_or_else(|| Problem::NotFound(format!("the component of plugin {id}")))?,
+        };
         let kind = parse_kind(&info.kind)?;
         let loaded = self.load(kind, info.id, info.name.clone(), bytes).await?;
-        self.plugins_mut().insert(info.id, Plugin { info, loaded });
+        let sha256 = loaded.meta().sha256_hex();
+        if sha256 != info.sha256 {
+            return Err(Problem::Internal(format!(
+                "plugin {id}: its component's sha256 is {sha256}, its registration says {}",
+                info.sha256
+            )));
+        }
+        self.plugins_mut().insert(id, Plugin { info, loaded, tag });
+        Ok(())
+    }
+
+    /// Lists the tenant's stored bytes again (other replicas store too).
+    pub async fn relist_usage(&self) -> Result<(), Problem> {
+        let listed = self.store.usage().await?;
+        self.usage.store(listed, Ordering::Release);
         Ok(())
     }
 
@@ -352,7 +418,8 @@ impl Tenant {
     }
 
     /// Registers `bytes` as plugin `id` of `kind`, replacing the one there:
-    /// checked and compiled like the CLI's, then stored.
+    /// checked and compiled like the CLI's, then stored: the component
+    /// once by its sha256, then its registration `plugins/ID.json`.
     pub async fn put_plugin(
         &self,
         id: u8,
@@ -365,7 +432,9 @@ impl Tenant {
                 "plugin id {id} is outside the user range 160..=255"
             )));
         }
-        let replaced = self.plugins_ref().get(&id).map(|p| p.info.size);
+        self.sync_plugins().await?;
+        let replaced = self.plugins_ref().get(&id).map(|p| p.info.clone());
+        let replaced_size = replaced.as_ref().map_or(0, |i| i.size);
         if replaced.is_none() && self.plugins_ref().len() >= self.limits.max_plugins as usize {
             return Err(Problem::BadParameter(format!(
                 "this tenant has its {} plugins already; delete one first",
@@ -373,7 +442,7 @@ impl Tenant {
             )));
         }
         let size = bytes.len() as u64;
-        self.check_quota(size, replaced.unwrap_or(0))?;
+        self.check_quota(size, replaced_size)?;
         let name = match (kind, name) {
             (PluginKind::Filter, _) => format!("filter-{id}"),
             (_, Some(n)) if !n.is_empty() => n,
@@ -388,20 +457,48 @@ impl Tenant {
             size,
         };
         let json = serde_json::to_vec(&info).map_err(|e| Problem::Internal(e.to_string()))?;
-        self.store.put(&wasm_path(id), bytes).await?;
-        self.store.put(&info_path(id), json.into()).await?;
-        self.account(size, replaced.unwrap_or(0));
+        let added = if self.store.put_new(&blob_path(&info.sha256), bytes).await? {
+            size
+        } else {
+            0
+        };
+        let tag = self.store.put(&info_path(id), json.into()).await?;
+        let mut freed = 0;
+        if let Some(old) = replaced.filter(|old| old.sha256 != info.sha256) {
+            freed = self.drop_blob_unless_used(&old, Some(id)).await?;
+        }
+        self.account(added, freed);
         self.plugins_mut().insert(
             id,
             Plugin {
                 info: info.clone(),
                 loaded,
+                tag,
             },
         );
         Ok(info)
     }
 
-    /// The registered plugins, by id.
+    /// Deletes the component of `old` unless another of the tenant's
+    /// plugins (other than `except`) uses it; the bytes freed.
+    async fn drop_blob_unless_used(
+        &self,
+        old: &PluginInfo,
+        except: Option<u8>,
+    ) -> Result<u64, Problem> {
+        let used = self
+            .plugins_ref()
+            .iter()
+            .any(|(id, p)| Some(*id) != except && p.info.sha256 == old.sha256);
+        if used {
+            return Ok(0);
+        }
+        let blob = self.store.delete(&blob_path(&old.sha256)).await?;
+        let legacy = self.store.delete(&legacy_wasm_path(old.id)).await?;
+        Ok(if blob || legacy { old.size } else { 0 })
+    }
+
+    /// The registered plugins, by id (as last synced with the store).
     pub fn plugins(&self) -> Vec<PluginInfo> {
         self.plugins_ref()
             .values()
@@ -409,15 +506,17 @@ impl Tenant {
             .collect()
     }
 
-    /// Removes plugin `id`; its instances go with it.
+    /// Removes plugin `id`; its instances go with it, and its component
+    /// unless another of the tenant's plugins uses it.
     pub async fn delete_plugin(&self, id: u8) -> Result<(), Problem> {
-        let Some(size) = self.plugins_ref().get(&id).map(|p| p.info.size) else {
+        self.sync_plugins().await?;
+        let Some(old) = self.plugins_ref().get(&id).map(|p| p.info.clone()) else {
             return Err(Problem::NotFound(format!("no plugin {id}")));
         };
         self.store.delete(&info_path(id)).await?;
-        self.store.delete(&wasm_path(id)).await?;
         self.plugins_mut().remove(&id);
-        self.account(0, size);
+        let freed = self.drop_blob_unless_used(&old, None).await?;
+        self.account(0, freed);
         Ok(())
     }
 

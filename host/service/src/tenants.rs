@@ -1,5 +1,7 @@
-//! The tenants file, `DATA/tenants.toml`: each tenant's token (as a
-//! sha256 hash only) and limits, with defaults for all.
+//! The tenants file: each tenant's token (as a sha256 hash only) and
+//! limits, with defaults for all. It is `DATA/tenants.toml` with a local
+//! store, and the object `tenants.toml` of a shared bucket (see
+//! [`TenantsSource`](crate::tenants_source::TenantsSource)).
 //!
 //! ```toml
 //! [defaults]               # every tenant, unless it says otherwise
@@ -11,12 +13,10 @@
 //! storage_quota = 1073741824
 //! ```
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
 use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 use crate::limits::TenantLimits;
 
@@ -34,10 +34,11 @@ pub struct TenantConfig {
     pub limits: TenantLimits,
 }
 
-/// The tenants file, read and written whole.
+/// The tenants file, parsed: read and written whole through a
+/// [`TenantsSource`](crate::tenants_source::TenantsSource).
 #[derive(Debug, Clone)]
 pub struct TenantsFile {
-    path: PathBuf,
+    origin: String,
     repr: FileRepr,
 }
 
@@ -59,19 +60,33 @@ struct EntryRepr {
 }
 
 impl TenantsFile {
-    /// Reads `DATA/tenants.toml`; a missing file has no tenants.
-    pub fn load(data_dir: &Path) -> Result<Self> {
-        let path = data_dir.join(FILE_NAME);
-        let repr = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileRepr::default(),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    /// A file with no tenants, which will be written to `origin`.
+    pub fn empty(origin: &str) -> Self {
+        TenantsFile {
+            origin: origin.to_owned(),
+            repr: FileRepr::default(),
+        }
+    }
+
+    /// Parses the text of a tenants file read from `origin` (named in
+    /// errors), checking every tenant's limits.
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let repr = toml::from_str(text).with_context(|| format!("reading {origin}"))?;
+        let file = TenantsFile {
+            origin: origin.to_owned(),
+            repr,
         };
-        let file = TenantsFile { path, repr };
         file.configs()?;
         Ok(file)
+    }
+
+    /// The text to store.
+    pub fn to_text(&self) -> Result<String> {
+        Ok(format!(
+            "# sandpress tenants: tokens are kept as sha256 hashes only.\n\
+             # Limits: [defaults] for every tenant, [tenants.NAME.limits] for one.\n{}",
+            toml::to_string(&self.repr).context("writing the tenants file")?
+        ))
     }
 
     /// Every tenant with its limits resolved, by name.
@@ -84,11 +99,11 @@ impl TenantsFile {
                 table.extend(entry.limits.clone());
                 let limits: TenantLimits = table
                     .try_into()
-                    .with_context(|| format!("{}: limits of tenant {name}", self.path.display()))?;
+                    .with_context(|| format!("{}: limits of tenant {name}", self.origin))?;
                 limits
                     .check()
                     .map_err(anyhow::Error::msg)
-                    .with_context(|| format!("{}: tenant {name}", self.path.display()))?;
+                    .with_context(|| format!("{}: tenant {name}", self.origin))?;
                 Ok(TenantConfig {
                     name: name.clone(),
                     token_sha256: entry.token_sha256.clone(),
@@ -98,8 +113,8 @@ impl TenantsFile {
             .collect()
     }
 
-    /// Adds tenant `name` with a new token, which is returned (and stored
-    /// only as its hash). Saves the file.
+    /// Adds tenant `name` with a new token, which is returned (and kept
+    /// only as its hash).
     pub fn add(&mut self, name: &str) -> Result<String> {
         check_name(name)?;
         ensure!(
@@ -114,45 +129,31 @@ impl TenantsFile {
                 limits: toml::Table::new(),
             },
         );
-        self.save()?;
         Ok(token)
     }
 
     /// Gives tenant `name` a new token; the old one stops working when
-    /// the server next reads the file. Saves the file.
+    /// the servers next read the file.
     pub fn rotate(&mut self, name: &str) -> Result<String> {
         let token = new_token()?;
         let Some(entry) = self.repr.tenants.get_mut(name) else {
             bail!("no tenant {name}");
         };
         entry.token_sha256 = token_hash(&token);
-        self.save()?;
         Ok(token)
     }
 
-    /// Removes tenant `name` from the file (its data stays in storage).
+    /// Removes tenant `name` (its data stays in storage).
     pub fn remove(&mut self, name: &str) -> Result<()> {
         ensure!(self.repr.tenants.remove(name).is_some(), "no tenant {name}");
-        self.save()
+        Ok(())
     }
 
-    /// Writes the file under a temporary name and renames it into place.
-    fn save(&self) -> Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let text = format!(
-            "# sandpress tenants: tokens are kept as sha256 hashes only.\n\
-             # Limits: [defaults] for every tenant, [tenants.NAME.limits] for one.\n{}",
-            toml::to_string(&self.repr).context("writing the tenants file")?
-        );
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("creating a file in {}", dir.display()))?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes())
-            .and_then(|()| tmp.as_file().sync_all())
-            .context("writing the tenants file")?;
-        tmp.persist(&self.path)
-            .with_context(|| format!("writing {}", self.path.display()))?;
-        Ok(())
+    /// Sets the limits every tenant has unless it says otherwise, from
+    /// the body of a TOML table (`concurrency = 2`).
+    pub fn set_defaults(&mut self, toml_table: &str) -> Result<()> {
+        self.repr.defaults = toml::from_str(toml_table).context("the default limits")?;
+        self.configs().map(drop)
     }
 }
 
@@ -194,60 +195,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn add_rotate_remove_round_trip_through_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut f = TenantsFile::load(dir.path()).unwrap();
+    fn add_rotate_remove_round_trip_through_the_text() {
+        let mut f = TenantsFile::empty("t");
         let token = f.add("alice").unwrap();
         assert!(token.starts_with("sp_") && token.len() == 67);
         assert!(f.add("alice").is_err());
         assert!(f.add("Bob").is_err());
-        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        let text = f.to_text().unwrap();
         assert!(!text.contains(&token), "the token itself is never stored");
         assert!(text.contains(&token_hash(&token)));
 
-        let again = TenantsFile::load(dir.path()).unwrap().configs().unwrap();
-        assert_eq!(again.len(), 1);
-        assert_eq!(again[0].token_sha256, token_hash(&token));
+        let mut again = TenantsFile::parse(&text, "t").unwrap();
+        let c = again.configs().unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].token_sha256, token_hash(&token));
 
-        let new = f.rotate("alice").unwrap();
+        let new = again.rotate("alice").unwrap();
         assert_ne!(new, token);
-        f.remove("alice").unwrap();
-        assert!(f.remove("alice").is_err());
-        assert!(
-            TenantsFile::load(dir.path())
-                .unwrap()
-                .configs()
-                .unwrap()
-                .is_empty()
-        );
+        again.remove("alice").unwrap();
+        assert!(again.remove("alice").is_err());
+        assert!(again.configs().unwrap().is_empty());
     }
 
     #[test]
     fn a_tenants_limits_go_over_the_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(FILE_NAME),
-            "[defaults]\nconcurrency = 2\nmax_plugins = 3\n\
-             [tenants.a]\ntoken_sha256 = \"x\"\n[tenants.a.limits]\nconcurrency = 9\n",
-        )
-        .unwrap();
-        let mut file = TenantsFile::load(dir.path()).unwrap();
+        let text = "[defaults]\nconcurrency = 2\nmax_plugins = 3\n\
+             [tenants.a]\ntoken_sha256 = \"x\"\n[tenants.a.limits]\nconcurrency = 9\n";
+        let mut file = TenantsFile::parse(text, "t").unwrap();
         let c = file.configs().unwrap();
         assert_eq!(c[0].limits.concurrency, 9);
         assert_eq!(c[0].limits.max_plugins, 3);
-        // Saving keeps the defaults and the tenant's own limits.
+        // Writing keeps the defaults and the tenant's own limits.
         file.add("b").unwrap();
-        let c = TenantsFile::load(dir.path()).unwrap().configs().unwrap();
+        let c = TenantsFile::parse(&file.to_text().unwrap(), "t")
+            .unwrap()
+            .configs()
+            .unwrap();
         assert_eq!((c[0].limits.concurrency, c[1].limits.concurrency), (9, 2));
-        std::fs::write(
-            dir.path().join(FILE_NAME),
-            "[tenants.a]\ntoken_sha256 = \"x\"\n[tenants.a.limits]\nconcurrency = 0\n",
-        )
-        .unwrap();
-        let e = TenantsFile::load(dir.path()).unwrap_err();
+        let bad = "[tenants.a]\ntoken_sha256 = \"x\"\n[tenants.a.limits]\nconcurrency = 0\n";
+        let e = TenantsFile::parse(bad, "t").unwrap_err();
         assert!(
             format!("{e:#}").contains("concurrency must be above 0"),
             "{e:#}"
         );
+        assert!(file.set_defaults("concurrency = 0").is_err());
+        file.set_defaults("concurrency = 5").unwrap();
+        assert_eq!(file.configs().unwrap()[1].limits.concurrency, 5);
     }
 }

@@ -56,7 +56,9 @@ pub fn compress(
 /// Opens the frame in `src` with the tenant's plugins and those it
 /// embeds (loaded into the tenant's sandbox); a plugin it names but
 /// neither has, or one whose sha256 differs from the frame's record, is
-/// refused.
+/// refused. Before refusing, the tenant's plugins are synced with the
+/// store once: another replica may have registered or replaced one since
+/// this one last looked. Runs on a worker thread of the runtime.
 pub fn open<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, Problem> {
     let frame = Frame::from_source(src, std::path::Path::new(name))
         .map_err(|e| Problem::BadFrame(one_line(&e)))?;
@@ -72,9 +74,26 @@ pub fn open_stored<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Fra
     with_plugins(frame, tenant)
 }
 
-/// Gives `frame` the tenant's plugins and those it embeds; refuses a
-/// plugin it names that neither has.
+/// Gives `frame` the tenant's plugins and those it embeds, syncing the
+/// tenant's plugins with the store once before refusing (see [`open`]).
 pub fn with_plugins<S: ReadAt>(mut frame: Frame<S>, tenant: &Tenant) -> Result<Frame<S>, Problem> {
+    let registry = match registry_for(&frame, tenant) {
+        Ok(r) => r,
+        Err(_) if frame.plugins().iter().any(|r| r.component.is_none()) => {
+            tokio::runtime::Handle::current().block_on(tenant.sync_plugins())?;
+            registry_for(&frame, tenant)?
+        }
+        Err(p) => return Err(p),
+    };
+    frame
+        .set_registry(registry)
+        .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    Ok(frame)
+}
+
+/// The tenant's registry with the frame's embedded plugins, if it holds
+/// every plugin the frame records, each with the recorded component.
+fn registry_for<S: ReadAt>(frame: &Frame<S>, tenant: &Tenant) -> Result<Registry, Problem> {
     let mut registry = tenant.registry()?;
     if frame.plugins().iter().any(|r| r.component.is_some()) {
         let records = frame.plugins().to_vec();
@@ -99,10 +118,9 @@ pub fn with_plugins<S: ReadAt>(mut frame: Frame<S>, tenant: &Tenant) -> Result<F
             )));
         }
     }
-    frame
-        .set_registry(registry)
+    sandpress_core::frame::plugins::check(frame.plugins(), &registry)
         .map_err(|e| Problem::BadFrame(one_line(&e)))?;
-    Ok(frame)
+    Ok(registry)
 }
 
 /// A part of an answer: literal text (multipart headers) or bytes of the
@@ -131,7 +149,7 @@ impl<S: ReadAt> Content<S> {
             Content::Decoded(f) => Ok(f.nbytes()),
             Content::Raw(s) => s
                 .size()
-                .map_err(|e| Problem::Unavailable(format!("storage: {e}"))),
+                .map_err(|e| Problem::StorageUnavailable(e.to_string())),
         }
     }
 }
@@ -258,7 +276,7 @@ fn send_raw<S: ReadAt>(src: &S, r: Range<u64>, tx: &Sender) -> Result<bool, Prob
         let n = (r.end - at).min(PIECE);
         let mut buf = vec![0u8; n as usize];
         src.read_exact_at(&mut buf, at)
-            .map_err(|e| Problem::Unavailable(format!("storage: {e}")))?;
+            .map_err(|e| Problem::StorageUnavailable(e.to_string()))?;
         if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
             return Ok(false);
         }

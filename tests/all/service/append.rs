@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 
-use super::replicas::{objects, replicas};
+use super::shared_store::{objects, replicas};
 use super::{Answer, Service, service};
 use crate::common::ints;
 

@@ -9,7 +9,7 @@ use axum::http::{Method, StatusCode};
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 
-use super::replicas::{objects, replicas};
+use super::shared_store::{objects, replicas};
 use super::{Service, service};
 use crate::common::ints;
 

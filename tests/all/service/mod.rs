@@ -11,12 +11,13 @@ mod oneshot;
 mod ops;
 mod ranges;
 mod replicas;
+mod shared_store;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use sandpress_service::tenants::TenantsFile;
+use sandpress_service::tenants_source::TenantsSource;
 use sandpress_service::{App, Config};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -89,11 +90,14 @@ pub async fn service_with(
     change: impl FnOnce(Config) -> Config,
 ) -> Service {
     let dir = tempfile::tempdir().unwrap();
-    let mut file = TenantsFile::load(dir.path()).unwrap();
-    let tokens = tenants.iter().map(|t| file.add(t).unwrap()).collect();
-    let path = dir.path().join(sandpress_service::tenants::FILE_NAME);
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("[defaults]\n{defaults}\n{text}")).unwrap();
+    let source = TenantsSource::for_data_dir(dir.path()).unwrap();
+    let tokens = source
+        .update(|file| {
+            file.set_defaults(defaults)?;
+            tenants.iter().map(|t| file.add(t)).collect()
+        })
+        .await
+        .unwrap();
     let config = change(Config {
         compile_cache: false,
         ..Config::new(dir.path())

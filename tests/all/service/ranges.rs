@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 use sandpress_core::frame::Frame;
 
-use super::replicas::replicas;
+use super::shared_store::replicas;
 
 /// Bytes that do not compress, so that each chunk is stored near its
 /// full size.

@@ -1,237 +1,146 @@
-//! Replicas in-process: several `App`s (each with its own data directory,
-//! for `tmp/`) sharing one object store, an `InMemory` store wrapped to
-//! count what is read from it and to inject faults.
+//! Replicas sharing one store, in-process (two `App`s on one object
+//! store): a quota over both, and a slow store for one tenant that does
+//! not hold up another. The real processes against moto's S3 server are
+//! in `host/cli/tests/replicas.rs`.
 
-use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use bytes::Bytes;
-use futures::StreamExt;
-use futures::stream::BoxStream;
+use axum::http::{Method, StatusCode};
+use object_store::ObjectStore;
 use object_store::memory::InMemory;
-use object_store::path::Path;
-use object_store::{
-    CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
-    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
-};
-use sandpress_service::tenants::TenantsFile;
+use object_store::throttle::{ThrottleConfig, ThrottledStore};
+use sandpress_service::tenants_source::TenantsSource;
 use sandpress_service::{App, Config, Storage};
 
 use super::Service;
+use crate::common::ints;
 
-/// What the store counts, and the faults it injects.
-#[derive(Debug, Default)]
-pub struct Counters {
-    /// Bytes of object returned by reads.
-    pub fetched: AtomicU64,
-    /// Reads (not HEADs).
-    pub gets: AtomicU64,
-    /// Multipart uploads aborted.
-    pub aborts: AtomicU64,
-    /// Parts fail while set.
-    pub fail_parts: AtomicBool,
-    /// Each part takes this many milliseconds more.
-    pub part_delay_ms: AtomicU64,
-    /// While set, each multipart upload starts only once as many have
-    /// arrived as the barrier counts (to make appends overlap).
-    pub barrier: Mutex<Option<Arc<tokio::sync::Barrier>>>,
-}
-
-impl Counters {
-    /// Bytes fetched and reads so far, and counting from zero again.
-    pub fn take(&self) -> (u64, u64) {
-        (
-            self.fetched.swap(0, Ordering::SeqCst),
-            self.gets.swap(0, Ordering::SeqCst),
-        )
+/// A replica on `storage` (its own data directory), as the tenants'
+/// tokens say.
+async fn replica(storage: Storage, tokens: &[String], usage_refresh: Duration) -> Service {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        compile_cache: false,
+        usage_refresh,
+        ..Config::new(dir.path())
+    };
+    let app = App::with_storage(config, storage).await.unwrap();
+    Service {
+        dir,
+        router: sandpress_service::router(app),
+        tokens: tokens.to_vec(),
     }
 }
 
-/// An `InMemory` store that counts and can fail.
-#[derive(Debug, Default)]
-pub struct Counting {
-    inner: InMemory,
-    /// Its counters and switches.
-    pub counters: Arc<Counters>,
-}
-
-impl fmt::Display for Counting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Counting({})", self.inner)
-    }
-}
-
-#[async_trait]
-impl ObjectStore for Counting {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        opts: PutOptions,
-    ) -> Result<PutResult> {
-        self.inner.put_opts(location, payload, opts).await
-    }
-
-    async fn put_multipart_opts(
-        &self,
-        location: &Path,
-        opts: PutMultipartOptions,
-    ) -> Result<Box<dyn MultipartUpload>> {
-        let barrier = self.counters.barrier.lock().unwrap().clone();
-        if let Some(b) = barrier {
-            let _ = tokio::time::timeout(Duration::from_secs(20), b.wait()).await;
-        }
-        let inner = self.inner.put_multipart_opts(location, opts).await?;
-        Ok(Box::new(Upload {
-            inner,
-            counters: self.counters.clone(),
-        }))
-    }
-
-    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        let head = options.head;
-        let r = self.inner.get_opts(location, options).await?;
-        if head {
-            return Ok(r);
-        }
-        self.counters.gets.fetch_add(1, Ordering::SeqCst);
-        let counters = self.counters.clone();
-        let GetResult {
-            payload,
-            meta,
-            range,
-            attributes,
-            extensions,
-        } = r;
-        let GetResultPayload::Stream(s) = payload else {
-            panic!("InMemory answers with streams")
-        };
-        let counted = s.inspect(move |piece| {
-            if let Ok(b) = piece {
-                counters.fetched.fetch_add(b.len() as u64, Ordering::SeqCst);
-            }
-        });
-        Ok(GetResult {
-            payload: GetResultPayload::Stream(counted.boxed()),
-            meta,
-            range,
-            attributes,
-            extensions,
+/// Adds `tenants` to the tenants file of `store`, with `defaults`.
+async fn add_tenants(
+    store: &Arc<dyn ObjectStore>,
+    tenants: &[&str],
+    defaults: &str,
+) -> Vec<String> {
+    TenantsSource::Object(store.clone())
+        .update(|f| {
+            f.set_defaults(defaults)?;
+            tenants.iter().map(|t| f.add(t)).collect()
         })
-    }
-
-    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-        let got = self.inner.get_ranges(location, ranges).await?;
-        let n: u64 = got.iter().map(|b| b.len() as u64).sum();
-        self.counters.gets.fetch_add(1, Ordering::SeqCst);
-        self.counters.fetched.fetch_add(n, Ordering::SeqCst);
-        Ok(got)
-    }
-
-    fn delete_stream(
-        &self,
-        locations: BoxStream<'static, Result<Path>>,
-    ) -> BoxStream<'static, Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-
-    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        self.inner.list(prefix)
-    }
-
-    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
-        self.inner.list_with_delimiter(prefix).await
-    }
-
-    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
-        self.inner.copy_opts(from, to, options).await
-    }
+        .await
+        .unwrap()
 }
 
-#[derive(Debug)]
-struct Upload {
-    inner: Box<dyn MultipartUpload>,
-    counters: Arc<Counters>,
-}
-
-#[async_trait]
-impl MultipartUpload for Upload {
-    fn put_part(&mut self, data: PutPayload) -> UploadPart {
-        if self.counters.fail_parts.load(Ordering::SeqCst) {
-            return Box::pin(async {
-                Err(object_store::Error::Generic {
-                    store: "test",
-                    source: "a part fails (injected)".into(),
-                })
-            });
-        }
-        let part = self.inner.put_part(data);
-        let delay = Duration::from_millis(self.counters.part_delay_ms.load(Ordering::SeqCst));
-        Box::pin(async move {
-            tokio::time::sleep(delay).await;
-            part.await
+/// Bytes that do not compress.
+fn noise(n: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
         })
-    }
-
-    async fn complete(&mut self) -> Result<PutResult> {
-        self.inner.complete().await
-    }
-
-    async fn abort(&mut self) -> Result<()> {
-        self.counters.aborts.fetch_add(1, Ordering::SeqCst);
-        self.inner.abort().await
-    }
-}
-
-/// `n` replicas of a service with `tenants` (limits from `defaults`, as
-/// in [`super::service`]) on one counting store.
-pub async fn replicas(n: usize, tenants: &[&str], defaults: &str) -> (Vec<Service>, Arc<Counting>) {
-    let store = Arc::new(Counting::default());
-    let first = tempfile::tempdir().unwrap();
-    let mut file = TenantsFile::load(first.path()).unwrap();
-    let tokens: Vec<String> = tenants.iter().map(|t| file.add(t).unwrap()).collect();
-    let path = first.path().join(sandpress_service::tenants::FILE_NAME);
-    let text = format!(
-        "[defaults]\n{defaults}\n{}",
-        std::fs::read_to_string(&path).unwrap()
-    );
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(sandpress_service::tenants::FILE_NAME),
-            &text,
-        )
-        .unwrap();
-        let config = Config {
-            compile_cache: false,
-            ..Config::new(dir.path())
-        };
-        let app = App::with_storage(config, Storage::new(store.clone()))
-            .await
-            .unwrap();
-        out.push(Service {
-            dir,
-            router: sandpress_service::router(app),
-            tokens: tokens.clone(),
-        });
-    }
-    drop(first);
-    (out, store)
-}
-
-/// Every object's path in the store.
-pub async fn objects(store: &Counting) -> Vec<String> {
-    let mut all: Vec<String> = store
-        .list(None)
-        .map(|m| m.unwrap().location.to_string())
         .collect()
+}
+
+/// Stores `body` as frame `name` through replica `s`.
+async fn put(s: &Service, name: &str, body: &[u8]) -> super::Answer {
+    let uri = format!("/v1/frames/{name}?codec=zstd&typesize=1&filters=none&clevel=1");
+    s.as_tenant(0, Method::PUT, &uri, body.to_vec()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quota_holds_over_two_replicas_once_each_has_listed_the_others_bytes() {
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    // Bytes that do not compress: each frame takes about 300 KB.
+    let body = noise(300_000);
+    let tokens = add_tenants(&store, &["alice"], "storage_quota = 1000000").await;
+    let refresh = Duration::from_millis(200);
+    let a = replica(Storage::shared(store.clone()), &tokens, refresh).await;
+    let b = replica(Storage::shared(store.clone()), &tokens, refresh).await;
+    for name in ["a1", "a2", "a3"] {
+        put(&a, name, &body).await.expect(StatusCode::CREATED);
+    }
+    // Replica A knows its 900 KB: a fourth frame would pass the quota.
+    assert_eq!(
+        put(&a, "a4", &body).await.problem_type(),
+        "urn:sandpress:problem:storage-quota"
+    );
+    // Once replica B has listed the tenant's bytes again, it refuses too.
+    tokio::time::sleep(refresh * 3).await;
+    assert_eq!(
+        put(&b, "b1", &body).await.problem_type(),
+        "urn:sandpress:problem:storage-quota"
+    );
+    // Deleting through A frees room that B sees after its next listing.
+    let del = a
+        .as_tenant(0, Method::DELETE, "/v1/frames/a1", Vec::new())
         .await;
-    all.sort();
-    all
+    del.expect(StatusCode::NO_CONTENT);
+    tokio::time::sleep(refresh * 3).await;
+    put(&b, "b1", &body).await.expect(StatusCode::CREATED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_store_for_one_tenant_does_not_hold_up_another() {
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let tokens = add_tenants(&store, &["slow", "quick"], "").await;
+    // Every read of tenant slow's objects waits 1 s.
+    let storage = Storage::shared(store.clone()).wrap_tenants(Arc::new(|name, inner| {
+        if name != "slow" {
+            return inner;
+        }
+        let config = ThrottleConfig {
+            wait_get_per_call: Duration::from_secs(1),
+            ..ThrottleConfig::default()
+        };
+        Arc::new(ThrottledStore::new(inner, config))
+    }));
+    let s = Arc::new(replica(storage, &tokens, Duration::from_secs(10)).await);
+    let data = ints(0..100_000);
+    for tenant in [0, 1] {
+        s.as_tenant(tenant, Method::PUT, "/v1/frames/f?typesize=4", data.clone())
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    let slow = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new())
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..5 {
+        let quick = s
+            .as_tenant(1, Method::GET, "/v1/frames/f", Vec::new())
+            .await;
+        quick.expect(StatusCode::OK);
+        assert!(quick.body == data);
+    }
+    assert!(
+        !slow.is_finished(),
+        "tenant quick's five reads all ended while tenant slow's one still waits on its store"
+    );
+    let slow = slow.await.unwrap();
+    slow.expect(StatusCode::OK);
+    assert!(slow.body == data);
 }

@@ -11,10 +11,15 @@
 //! - the server's resident memory with 10 tenants of 2 plugins each,
 //!   warm and idle, and after idle workers (and their instances) are gone.
 //!
+//! With `--replicas`: two replicas on one S3-compatible bucket against one
+//! (see [`replicas`]).
+//!
 //! Bounded in requests and time; the figures are ratios to a reference
 //! measured in the same run.
 
 pub mod client;
+pub mod moto;
+mod replicas;
 pub mod server;
 
 use std::io::Write;
@@ -25,7 +30,7 @@ use anyhow::{Context, Result, bail, ensure};
 use sandpress_core::frame::FrameWriter;
 use sandpress_core::{CParams, Registry};
 use sandpress_sandbox::Sandbox;
-use sandpress_service::tenants::TenantsFile;
+use sandpress_service::tenants_source::TenantsSource;
 
 use client::request;
 use server::Server;
@@ -54,6 +59,14 @@ pub struct LoadOptions {
     /// Tenants (2 plugins each) in the memory run.
     #[arg(long, default_value_t = 10)]
     pub tenants: usize,
+    /// Instead: two replicas on one S3-compatible bucket (moto's server on
+    /// loopback) against one, storing and reading frames.
+    #[arg(long)]
+    pub replicas: bool,
+    /// moto's server for --replicas (tests/interop/setup-moto.sh installs
+    /// it and prints its path).
+    #[arg(long, default_value = "target/motoenv/bin/moto_server")]
+    pub moto_server: std::path::PathBuf,
 }
 
 /// A looping codec: every call spins until its deadline.
@@ -185,15 +198,23 @@ fn put(addr: SocketAddr, token: &str, path: &str, bytes: &[u8]) -> Result<()> {
 
 /// Runs the load runs and prints the figures.
 pub fn run(o: &LoadOptions, out: &mut dyn Write) -> Result<()> {
+    if o.replicas {
+        return replicas::run(o, &o.moto_server, out);
+    }
     let bin = std::env::current_exe().context("finding the sandpress binary")?;
     let dir = tempfile::tempdir()?;
-    let mut file = TenantsFile::load(dir.path())?;
-    let fast = file.add("fast")?;
-    let noisy = file.add("noisy")?;
-    let victim = file.add("victim")?;
-    let idle: Vec<String> = (0..o.tenants)
-        .map(|i| file.add(&format!("t{i}")))
-        .collect::<Result<_>>()?;
+    let source = TenantsSource::for_data_dir(dir.path())?;
+    let (fast, noisy, victim, idle) = source.update_blocking(|file| {
+        let idle: Vec<String> = (0..o.tenants)
+            .map(|i| file.add(&format!("t{i}")))
+            .collect::<Result<_>>()?;
+        Ok((
+            file.add("fast")?,
+            file.add("noisy")?,
+            file.add("victim")?,
+            idle,
+        ))
+    })?;
     // Enough slots for the throughput clients.
     let path = dir.path().join(sandpress_service::tenants::FILE_NAME);
     let text = std::fs::read_to_string(&path)?;

@@ -27,8 +27,12 @@ impl Server {
             .spawn()
             .with_context(|| format!("starting {} serve", bin.display()))?;
         let stderr = child.stderr.take().context("the server's stderr")?;
+        let mut reader = BufReader::new(stderr);
         let mut line = String::new();
-        BufReader::new(stderr).read_line(&mut line)?;
+        reader.read_line(&mut line)?;
+        // The rest of its stderr goes on to ours for as long as it runs (a
+        // closed pipe would make its later messages fail).
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::stderr()));
         let Some(addr) = line
             .split("http://")
             .nth(1)

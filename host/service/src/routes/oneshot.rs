@@ -55,6 +55,10 @@ pub(super) async fn compress_body(
     q: &CompressQuery,
     body: Body,
 ) -> Result<(std::fs::File, FrameStats), Problem> {
+    if q.names_a_plugin() {
+        // Another replica may have registered or replaced it.
+        auth.tenant.sync_plugins().await?;
+    }
     let registry = auth.tenant.registry()?;
     let (cparams, chunksize) = q.cparams(&registry)?;
     let (tx, reader) = body::channel();

@@ -72,10 +72,12 @@ pub async fn put_plugin(
 /// The tenant's plugins.
 #[utoipa::path(get, path = "/v1/plugins", tag = "plugins",
     responses((status = 200, body = Vec<PluginInfo>),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable", body = crate::problem::ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn list_plugins(auth: Authed) -> Json<Vec<PluginInfo>> {
-    Json(auth.tenant.plugins())
+pub async fn list_plugins(auth: Authed) -> ApiResult<Json<Vec<PluginInfo>>> {
+    auth.tenant.sync_plugins().await?;
+    Ok(Json(auth.tenant.plugins()))
 }
 
 /// Removes plugin `id`. Frames written with it need it registered again

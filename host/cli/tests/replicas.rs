@@ -1,0 +1,309 @@
+//! Several `sandpress serve` replicas on one S3-compatible bucket, as the
+//! README's "several machines" part runs them: moto's S3 server (from
+//! PyPI, `tests/interop/setup-moto.sh`) on loopback, two real server
+//! processes with their own data directories naming the same bucket.
+//! Uploads through one are read through the other; the store cut off and
+//! back; a replica killed with SIGKILL mid-upload.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use sandpress::load::client::{self, Answer};
+use sandpress::load::moto::Moto;
+use sandpress::load::server::Server;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sandpress");
+
+/// moto's server, installed into its venv on first use.
+fn moto_server() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/setup-moto.sh");
+    let out = Command::new("bash").arg(&script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    client::request(addr, method, path, token, extra, body).expect("a whole answer")
+}
+
+fn expect(a: &Answer, status: u16) {
+    assert_eq!(a.status, status, "{}", String::from_utf8_lossy(&a.body));
+}
+
+fn sandpress(data: &Path, args: &[&str]) -> String {
+    let o = Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap().trim().to_owned()
+}
+
+/// A bucket, two data directories naming it, and a tenant.
+struct Setup {
+    moto: Moto,
+    dirs: [tempfile::TempDir; 2],
+    token: String,
+}
+
+fn setup() -> Setup {
+    let moto = Moto::start(&moto_server(), "sandpress").unwrap();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for d in &dirs {
+        moto.configure(d.path()).unwrap();
+    }
+    let token = sandpress(dirs[0].path(), &["tenant", "add", "alice"]);
+    Setup { moto, dirs, token }
+}
+
+fn replica(dir: &Path) -> Server {
+    Server::start(Path::new(BIN), dir, &["--refresh-seconds", "1"]).unwrap()
+}
+
+/// Int32 values that compress about 3x.
+fn ints(n: u32) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| (i / 3 + i.wrapping_mul(7919) % 13).to_le_bytes())
+        .collect()
+}
+
+/// Bytes that do not compress.
+fn noise(n: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
+    let s = setup();
+    let (r1, r2) = (replica(s.dirs[0].path()), replica(s.dirs[1].path()));
+    let t = &s.token;
+    // The tenant added through machine 1's data directory is known to
+    // replica 2: the tenants file is in the bucket.
+    expect(&request(r2.addr, "GET", "/v1/frames", t, &[], b""), 200);
+
+    // A plugin uploaded through replica 1 is used through replica 2 at once.
+    let up = request(
+        r1.addr,
+        "PUT",
+        "/v1/plugins/160?kind=codec",
+        t,
+        &[],
+        sandpress_example_plugins::REPEAT_CODEC,
+    );
+    expect(&up, 200);
+    let raw = ints(300_000);
+    let frame = request(
+        r2.addr,
+        "POST",
+        "/v1/compress?codec=160&typesize=4",
+        t,
+        &[],
+        &raw,
+    );
+    expect(&frame, 200);
+    let back = request(r1.addr, "POST", "/v1/decompress", t, &[], &frame.body);
+    expect(&back, 200);
+    assert!(back.body == raw);
+
+    // A frame of several 8 MiB parts stored through replica 1 is read
+    // whole, by range and as stored through replica 2.
+    let big = ints(6_000_000);
+    let put = request(
+        r1.addr,
+        "PUT",
+        "/v1/frames/big?codec=zstd&filters=shuffle&typesize=4&chunksize=1M",
+        t,
+        &[],
+        &big,
+    );
+    expect(&put, 201);
+    let whole = request(r2.addr, "GET", "/v1/frames/big", t, &[], b"");
+    expect(&whole, 200);
+    assert!(whole.body == big);
+    let range = request(
+        r2.addr,
+        "GET",
+        "/v1/frames/big",
+        t,
+        &[("Range", "bytes=10000000-10000999")],
+        b"",
+    );
+    expect(&range, 206);
+    assert!(range.body == big[10_000_000..10_001_000]);
+    let listed = request(r2.addr, "GET", "/v1/frames", t, &[], b"");
+    let listed: serde_json::Value = serde_json::from_slice(&listed.body).unwrap();
+    assert_eq!(listed[0]["name"], "big", "{listed}");
+
+    // Deleted through replica 2: gone on replica 1; the plugin too.
+    expect(
+        &request(r2.addr, "DELETE", "/v1/frames/big", t, &[], b""),
+        204,
+    );
+    expect(&request(r1.addr, "GET", "/v1/frames/big", t, &[], b""), 404);
+    expect(
+        &request(r2.addr, "DELETE", "/v1/plugins/160", t, &[], b""),
+        204,
+    );
+    let refused = request(
+        r1.addr,
+        "POST",
+        "/v1/compress?codec=160&typesize=4",
+        t,
+        &[],
+        &raw,
+    );
+    expect(&refused, 422);
+
+    // A token rotated through machine 2 stops working on replica 1 within
+    // its refresh interval (1 s here).
+    let _ = request(r1.addr, "GET", "/v1/frames", t, &[], b"");
+    let rotated = sandpress(s.dirs[1].path(), &["tenant", "rotate-token", "alice"]);
+    let start = Instant::now();
+    while request(r1.addr, "GET", "/v1/frames", t, &[], b"").status != 401 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the old token still works on replica 1 after 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!(
+        "old token refused by the other replica after {:?}",
+        start.elapsed()
+    );
+    expect(
+        &request(r1.addr, "GET", "/v1/frames", &rotated, &[], b""),
+        200,
+    );
+}
+
+#[test]
+fn the_store_cut_off_answers_503_and_the_replica_recovers_when_it_returns() {
+    let s = setup();
+    let r1 = replica(s.dirs[0].path());
+    let t = &s.token;
+    let raw = ints(100_000);
+    let put = |name: &str| {
+        request(
+            r1.addr,
+            "PUT",
+            &format!("/v1/frames/{name}?typesize=4"),
+            t,
+            &[],
+            &raw,
+        )
+    };
+    expect(&put("before"), 201);
+
+    s.moto.cut();
+    let down = request(r1.addr, "GET", "/v1/frames/before", t, &[], b"");
+    expect(&down, 503);
+    let problem: serde_json::Value = serde_json::from_slice(&down.body).unwrap();
+    assert_eq!(
+        problem["type"], "urn:sandpress:problem:storage-unavailable",
+        "{problem}"
+    );
+    assert!(down.header("retry-after").is_some());
+    expect(&put("during"), 503);
+    // The replica itself stays up.
+    expect(&request(r1.addr, "GET", "/healthz", "", &[], b""), 200);
+
+    s.moto.restore().unwrap();
+    let back = request(r1.addr, "GET", "/v1/frames/before", t, &[], b"");
+    expect(&back, 200);
+    assert!(back.body == raw);
+    expect(&put("after"), 201);
+    expect(
+        &request(r1.addr, "GET", "/v1/frames/during", t, &[], b""),
+        404,
+    );
+}
+
+#[test]
+fn a_replica_killed_mid_upload_leaves_no_frame_and_the_retry_through_the_other_succeeds() {
+    let s = setup();
+    let (mut r1, r2) = (replica(s.dirs[0].path()), replica(s.dirs[1].path()));
+    let t = &s.token;
+    // 48 MiB that do not compress: a frame of six 8 MiB parts.
+    let body = noise(48 << 20);
+    let mut conn = TcpStream::connect(r1.addr).unwrap();
+    write!(
+        conn,
+        "PUT /v1/frames/upload?typesize=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    conn.write_all(&body).unwrap();
+    // Killed once its multipart upload to the store has begun.
+    let uploads = format!("/{}?uploads", s.moto.bucket);
+    let moto = s
+        .moto
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let listed = request(moto, "GET", &uploads, "", &[], b"");
+        if String::from_utf8_lossy(&listed.body).contains("<UploadId>") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no multipart upload began"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    r1.kill();
+    drop(conn);
+
+    let gone = request(r2.addr, "GET", "/v1/frames/upload?raw=1", t, &[], b"");
+    expect(&gone, 404);
+    let listed = request(r2.addr, "GET", "/v1/frames", t, &[], b"");
+    assert_eq!(
+        listed.body,
+        b"[]",
+        "{}",
+        String::from_utf8_lossy(&listed.body)
+    );
+
+    let retry = request(
+        r2.addr,
+        "PUT",
+        "/v1/frames/upload?typesize=1",
+        t,
+        &[],
+        &body,
+    );
+    expect(&retry, 201);
+    let back = request(r2.addr, "GET", "/v1/frames/upload", t, &[], b"");
+    expect(&back, 200);
+    assert!(back.body == body);
+}
