@@ -101,6 +101,21 @@ impl Metrics {
         self.count("sandpress_bytes_total", labels, n);
     }
 
+    /// One request to the object store for a tenant (`op`: `get`, `head`,
+    /// `put`, `put_part`, `complete`, `abort`, `delete`, `list`, ...), and
+    /// the bytes of object it fetched (`get` only).
+    pub fn storage(&self, tenant: &str, op: &'static str, fetched: u64) {
+        let labels = vec![
+            Label::new("tenant", tenant.to_owned()),
+            Label::new("op", op),
+        ];
+        self.count("sandpress_storage_requests_total", labels, 1);
+        if fetched > 0 {
+            let labels = vec![Label::new("tenant", tenant.to_owned())];
+            self.count("sandpress_storage_fetched_bytes_total", labels, fetched);
+        }
+    }
+
     /// A plugin failure, by its problem type.
     pub fn plugin_failure(&self, tenant: &str, cause: &'static str) {
         let labels = vec![
@@ -148,9 +163,20 @@ mod tests {
         assert_eq!(m.tenant_label("a"), "a");
         m.bytes("a", "in", 5);
         m.bytes("a", "in", 7);
+        m.storage("a", "get", 100);
+        m.storage("a", "get", 20);
+        m.storage("a", "head", 0);
         let text = m.render();
         assert!(
             text.contains(r#"sandpress_bytes_total{tenant="a",direction="in"} 12"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"sandpress_storage_fetched_bytes_total{tenant="a"} 120"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"sandpress_storage_requests_total{tenant="a",op="get"} 2"#),
             "{text}"
         );
     }

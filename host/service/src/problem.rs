@@ -63,6 +63,14 @@ pub enum Problem {
         /// The quota in bytes.
         quota: u64,
     },
+    /// Another request changed the object first (a concurrent append), or
+    /// holds it for longer than the server waits.
+    #[error("{0}")]
+    Conflict(String),
+    /// The object is not as the request's `If-Match` / `If-None-Match`
+    /// says it must be.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// The client's body sent nothing for too long.
     #[error("the request body sent nothing for {0:?}")]
     Timeout(Duration),
@@ -105,6 +113,8 @@ impl Problem {
             Problem::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Problem::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Problem::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            Problem::Conflict(_) => StatusCode::CONFLICT,
+            Problem::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Problem::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Problem::Unavailable(_) | Problem::StorageUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -126,6 +136,8 @@ impl Problem {
             Problem::RangeNotSatisfiable { .. } => "range-not-satisfiable",
             Problem::TooManyRequests { .. } => "too-many-requests",
             Problem::InsufficientStorage { .. } => "storage-quota",
+            Problem::Conflict(_) => "conflict",
+            Problem::PreconditionFailed(_) => "precondition-failed",
             Problem::Timeout(_) => "timeout",
             Problem::Unavailable(_) => "unavailable",
             Problem::StorageUnavailable(_) => "storage-unavailable",
@@ -145,6 +157,8 @@ impl Problem {
             Problem::RangeNotSatisfiable { .. } => "Range not satisfiable",
             Problem::TooManyRequests { .. } => "Too many requests",
             Problem::InsufficientStorage { .. } => "Storage quota exceeded",
+            Problem::Conflict(_) => "Conflict",
+            Problem::PreconditionFailed(_) => "Precondition failed",
             Problem::Timeout(_) => "Request timeout",
             Problem::Unavailable(_) => "Service unavailable",
             Problem::StorageUnavailable(_) => "Storage unavailable",

@@ -21,9 +21,7 @@ use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::{
-    ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart,
-};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::problem::Problem;
 use crate::storage_config::StorageConfig;
@@ -136,7 +134,7 @@ pub struct TenantStore {
 
 /// A storage failure as an answer: a missing object is 404, the rest 503
 /// (the store is unreachable or failing; the client may retry).
-fn problem(e: object_store::Error) -> Problem {
+pub(crate) fn problem(e: object_store::Error) -> Problem {
     match e {
         object_store::Error::NotFound { .. } => Problem::NotFound("no such object".into()),
         other => Problem::StorageUnavailable(sandpress_core::error::one_line(&other)),
@@ -144,6 +142,23 @@ fn problem(e: object_store::Error) -> Problem {
 }
 
 impl TenantStore {
+    /// The object store itself (under the tenant's prefix).
+    pub(crate) fn objects(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Size of the parts a frame is uploaded in.
+    pub(crate) fn part_size(&self) -> usize {
+        PART_SIZE
+    }
+
+    /// The same objects, each request told to `meter`.
+    pub fn metered(&self, meter: metered::Meter) -> TenantStore {
+        TenantStore {
+            store: Arc::new(metered::Metered::new(self.store.clone(), meter)),
+        }
+    }
+
     /// Bytes of everything the tenant stores.
     pub async fn usage(&self) -> Result<u64, Problem> {
         self.store
@@ -231,37 +246,6 @@ impl TenantStore {
         Ok(listed.objects)
     }
 
-    /// Uploads the file `file` under `path` in parts; it appears whole or
-    /// not at all.
-    pub async fn put_file(&self, path: &Path, mut file: std::fs::File) -> Result<(), Problem> {
-        let upload = self.store.put_multipart(path).await.map_err(problem)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let mut buf = vec![0u8; PART_SIZE];
-        loop {
-            let (n, back) = tokio::task::spawn_blocking(move || {
-                let n = sandpress_core::io::read_full(&mut file, &mut buf);
-                (n.map(|n| (n, file)), buf)
-            })
-            .await
-            .map_err(|e| Problem::Internal(format!("upload reader: {e}")))?;
-            buf = back;
-            let (n, f) = match n {
-                Ok(x) => x,
-                Err(e) => {
-                    let _ = writer.abort().await;
-                    return Err(Problem::Internal(format!("reading the spooled frame: {e}")));
-                }
-            };
-            file = f;
-            if n == 0 {
-                break;
-            }
-            writer.wait_for_capacity(2).await.map_err(problem)?;
-            writer.write(&buf[..n]);
-        }
-        writer.finish().await.map(drop).map_err(problem)
-    }
-
     /// Deletes the object; whether there was one.
     pub async fn delete(&self, path: &Path) -> Result<bool, Problem> {
         match self.store.delete(path).await {
@@ -272,49 +256,9 @@ impl TenantStore {
     }
 }
 
-/// A stored object read at offsets from a blocking thread, for opening a
-/// frame without fetching all of it: a range read decodes only the
-/// chunks it needs.
-pub struct RemoteSource {
-    store: TenantStore,
-    path: Path,
-    size: u64,
-    runtime: tokio::runtime::Handle,
-}
+pub mod commit;
+pub mod metered;
+mod remote;
+pub mod upload;
 
-impl RemoteSource {
-    /// `path` of `store`, `size` bytes long; reads run on `runtime`.
-    pub fn new(store: TenantStore, path: Path, size: u64, runtime: tokio::runtime::Handle) -> Self {
-        RemoteSource {
-            store,
-            path,
-            size,
-            runtime,
-        }
-    }
-}
-
-impl sandpress_core::frame::ReadAt for RemoteSource {
-    fn size(&self) -> std::io::Result<u64> {
-        Ok(self.size)
-    }
-
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-        let end = offset
-            .checked_add(buf.len() as u64)
-            .filter(|&e| e <= self.size)
-            .ok_or(std::io::ErrorKind::UnexpectedEof)?;
-        if buf.is_empty() {
-            return Ok(());
-        }
-        let bytes = self
-            .runtime
-            .block_on(self.store.get_range(&self.path, offset..end))
-            .map_err(|p| std::io::Error::other(p.to_string()))?;
-        if bytes.len() != buf.len() {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.copy_from_slice(&bytes);
-        Ok(())
-    }
-}
+pub use remote::RemoteSource;

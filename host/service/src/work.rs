@@ -2,6 +2,8 @@
 //! runtime): compressing a body into a frame, opening a frame with the
 //! tenant's plugins, and decoding the parts of it an answer needs.
 
+pub mod append;
+
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -58,8 +60,23 @@ pub fn compress(
 /// store once: another replica may have registered or replaced one since
 /// this one last looked. Runs on a worker thread of the runtime.
 pub fn open<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, Problem> {
-    let mut frame = Frame::from_source(src, std::path::Path::new(name))
+    let frame = Frame::from_source(src, std::path::Path::new(name))
         .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    with_plugins(frame, tenant)
+}
+
+/// [`open`] for a stored frame, where each read is a round trip: only
+/// the header, trailer and index are read (see
+/// [`Frame::from_source_lazy`]).
+pub fn open_stored<S: ReadAt>(src: S, name: &str, tenant: &Tenant) -> Result<Frame<S>, Problem> {
+    let frame = Frame::from_source_lazy(src, std::path::Path::new(name))
+        .map_err(|e| Problem::BadFrame(one_line(&e)))?;
+    with_plugins(frame, tenant)
+}
+
+/// Gives `frame` the tenant's plugins and those it embeds, syncing the
+/// tenant's plugins with the store once before refusing (see [`open`]).
+pub fn with_plugins<S: ReadAt>(mut frame: Frame<S>, tenant: &Tenant) -> Result<Frame<S>, Problem> {
     let registry = match registry_for(&frame, tenant) {
         Ok(r) => r,
         Err(_) if frame.plugins().iter().any(|r| r.component.is_none()) => {

@@ -2,12 +2,16 @@
 //! router called directly), and tenant isolation. The real binary, end
 //! to end, is tested in `host/cli/tests/serve.rs` (it needs the binary).
 
+mod append;
+mod commit;
 mod errors;
 mod frames;
 mod isolation;
 mod oneshot;
 mod ops;
+mod ranges;
 mod replicas;
+mod shared_store;
 
 use axum::Router;
 use axum::body::Body;

@@ -55,6 +55,7 @@ async fn openapi_lists_every_route() {
         "GET /v1/frames/{name}",
         "DELETE /v1/frames/{name}",
         "GET /v1/frames/{name}/info",
+        "POST /v1/frames/{name}/append",
         "GET /v1/frames",
         "GET /healthz",
         "GET /metrics",

@@ -231,6 +231,7 @@ impl Frame<File> {
             return Err(Error::io("write", &self.name, e));
         }
         self.header = header;
+        self.extents = super::stored::Extents::of(&locs);
         self.locs = locs;
         self.sizes = sizes;
         self.trailer = trailer;

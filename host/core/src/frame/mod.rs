@@ -26,6 +26,7 @@ mod pipelined_read;
 pub mod plugins;
 mod reader;
 mod source;
+mod stored;
 pub mod summary;
 mod writer;
 

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use sandpress_format::frame::{
     ChunkLoc, FrameError, FrameHeader, HEADER_MINLEN, TRAILER_LEN_OFFSET, Trailer,
 };
-use sandpress_format::{ChunkHeader, HEADER_LEN, MIN_HEADER_LEN, Special};
+use sandpress_format::{ChunkHeader, HEADER_LEN, Special};
 
 use super::checksums;
 use super::plugins::{self, PluginRecord};
 use super::source::ReadAt;
+use super::stored::Extents;
 use super::{index, layout};
 use crate::error::{Error, Result};
 use crate::params::{CParams, DParams};
@@ -45,6 +46,8 @@ pub struct Frame<S: ReadAt = File> {
     pub(crate) plugins: Vec<PluginRecord>,
     /// The recorded checksum of each chunk, if it has one.
     pub(crate) checksums: Vec<Option<u64>>,
+    /// Where stored chunks start, sorted: where each ends at most.
+    pub(crate) extents: Extents,
     pub(crate) registry: Registry,
     pub(crate) dparams: DParams,
     pub(crate) cparams: CParams,
@@ -92,9 +95,36 @@ impl Frame<Vec<u8>> {
 }
 
 impl<S: ReadAt> Frame<S> {
-    /// Reads and checks the header, trailer and index from `src`; `name`
-    /// appears in errors.
+    /// Reads and checks the header, trailer and index from `src`, and the
+    /// header of every stored chunk; `name` appears in errors.
     pub fn from_source(src: S, name: &Path) -> Result<Self> {
+        Frame::open_source(src, name, false)
+    }
+
+    /// Like [`from_source`](Self::from_source), but reads the header,
+    /// trailer and index only when the frame says its chunks all have its
+    /// chunk size (the last may be shorter): the chunks' sizes then come
+    /// from the header, and each chunk's header is checked when the chunk
+    /// is read. For sources where each read is a round trip (an object
+    /// store). A frame whose chunks vary in size is opened as by
+    /// `from_source`.
+    ///
+    /// ```
+    /// use sandpress_core::{CParams, Registry, frame::{Frame, FrameWriter}};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("a.b2frame");
+    /// let mut w = FrameWriter::create(&path, CParams::default(), 1000, Vec::new(), Registry::new()).unwrap();
+    /// w.append(&[7u8; 2500]).unwrap();
+    /// w.finish().unwrap();
+    /// let f = Frame::from_source_lazy(std::fs::read(&path).unwrap(), &path).unwrap();
+    /// assert_eq!(f.chunk_nbytes(2).unwrap(), 500);
+    /// assert_eq!(f.decompress_chunk_vec(2).unwrap(), vec![7u8; 500]);
+    /// ```
+    pub fn from_source_lazy(src: S, name: &Path) -> Result<Self> {
+        Frame::open_source(src, name, true)
+    }
+
+    fn open_source(src: S, name: &Path, lazy: bool) -> Result<Self> {
         let io = |op, e: std::io::Error| Error::io(op, name, e);
         let size = src.size().map_err(|e| io("read", e))?;
         let read = |offset: u64, len: u64, what: &'static str| -> Result<Vec<u8>> {
@@ -146,6 +176,7 @@ impl<S: ReadAt> Frame<S> {
             let raw = index::decode_meta_chunk(&chunk, "offsets index", index_start, max)?;
             index::decode_offsets(&raw, index_start)?
         };
+        let extents = Extents::of(&locs);
         let mut frame = Frame {
             src,
             name: name.to_path_buf(),
@@ -155,13 +186,17 @@ impl<S: ReadAt> Frame<S> {
             sizes: Vec::new(),
             plugins: Vec::new(),
             checksums: Vec::new(),
+            extents,
             registry: Registry::new(),
             dparams: DParams::default(),
             cparams: CParams::default(),
             writable: false,
         };
         frame.cparams = layout::cparams_of(&frame.header);
-        frame.sizes = frame.chunk_sizes()?;
+        frame.sizes = match lazy.then(|| frame.sizes_from_header()).flatten() {
+            Some(sizes) => sizes,
+            None => frame.chunk_sizes()?,
+        };
         frame.plugins = match frame.vlmeta(plugins::VLMETA_NAME)? {
             Some(bytes) => plugins::decode(&bytes)?,
             None => Vec::new(),
@@ -228,41 +263,14 @@ impl<S: ReadAt> Frame<S> {
 
     /// The header of the stored chunk `i` at `off` in the chunks section.
     fn stored_header(&self, i: u64, off: u64, section: u64) -> Result<ChunkHeader> {
-        let bad = || {
-            Error::Frame(FrameError::BadOffset {
-                chunk: i,
-                offset: off as i64,
-                limit: section,
-            })
-        };
-        if off
-            .checked_add(MIN_HEADER_LEN as u64)
-            .is_none_or(|e| e > section)
-        {
-            return Err(bad());
-        }
+        self.check_offset(i, off, section)?;
         let start = u64::from(self.header.header_len) + off;
         let len = (HEADER_LEN as u64).min(section - off);
         let mut buf = vec![0; len as usize];
         self.src
             .read_exact_at(&mut buf, start)
             .map_err(|e| Error::io("read", &self.name, e))?;
-        let h = ChunkHeader::parse_prefix(&buf).map_err(|source| {
-            Error::Frame(FrameError::Chunk {
-                what: format!("chunk {i}"),
-                offset: start,
-                source,
-            })
-        })?;
-        if off + u64::from(h.cbytes) > section {
-            return Err(Error::Frame(FrameError::BadField {
-                field: "chunk cbytes",
-                offset: start + 12,
-                found: i64::from(h.cbytes),
-                reason: "the chunk runs past the chunks section",
-            }));
-        }
-        Ok(h)
+        self.parse_stored(i, off, section, &buf)
     }
 
     /// The frame's header fields.
@@ -380,16 +388,7 @@ impl<S: ReadAt> Frame<S> {
                 };
                 special_chunk(s, ts, size, &[])
             }
-            ChunkLoc::At(off) => {
-                let section = self.header.cbytes as u64;
-                let h = self.stored_header(i as u64, off, section)?;
-                let start = u64::from(self.header.header_len) + off;
-                let mut buf = vec![0; h.cbytes as usize];
-                self.src
-                    .read_exact_at(&mut buf, start)
-                    .map_err(|e| Error::io("read", &self.name, e))?;
-                Ok(buf)
-            }
+            ChunkLoc::At(off) => self.read_stored(i, off),
         }
     }
 

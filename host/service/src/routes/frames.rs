@@ -16,12 +16,14 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::oneshot::{FRAME_TYPE, compress_body};
-use super::{Authed, Params, channel_body, emit_in_turns, first_piece, work};
+use super::{Authed, Params, channel_body, conditions, emit_in_turns, first_piece, work};
 use crate::app::App;
 use crate::params::CompressQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::range::{self, Ranges};
 use crate::storage::RemoteSource;
+use crate::storage::commit::{self, Expect};
+use crate::storage::upload;
 use crate::work::{self as jobs, Content, Piece};
 
 /// A stored frame.
@@ -41,7 +43,7 @@ pub struct GetFrameQuery {
     pub raw: Option<u8>,
 }
 
-fn frame_path(name: &str) -> Result<object_store::path::Path, Problem> {
+pub(super) fn frame_path(name: &str) -> Result<object_store::path::Path, Problem> {
     let ok = !name.is_empty()
         && name.len() <= 200
         && !name.starts_with('.')
@@ -56,18 +58,25 @@ fn frame_path(name: &str) -> Result<object_store::path::Path, Problem> {
     Ok(object_store::path::Path::from(format!("frames/{name}")))
 }
 
-fn not_found(name: &str) -> Problem {
+pub(super) fn not_found(name: &str) -> Problem {
     Problem::NotFound(format!("no frame {name:?}"))
 }
 
 /// Compresses the body (raw bytes) and stores the frame under `name`,
-/// replacing one there. The frame appears only once complete.
+/// replacing one there (the last writer wins). The frame appears only
+/// once complete. `If-None-Match: *` stores it only if there is none
+/// (412 otherwise); `If-Match: "ETAG"` only if the stored one has that
+/// ETag. The answer's `ETag` is the stored frame's.
 #[utoipa::path(put, path = "/v1/frames/{name}", tag = "frames",
-    params(("name" = String, Path, description = "1-200 of A-Z a-z 0-9 . _ -"), CompressQuery),
+    params(("name" = String, Path, description = "1-200 of A-Z a-z 0-9 . _ -"), CompressQuery,
+        ("If-None-Match" = Option<String>, Header, description = "`*`: only if there is no such frame"),
+        ("If-Match" = Option<String>, Header, description = "Only if the stored frame has one of these ETags")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Raw bytes"),
     responses(
         (status = 201, description = "Stored", body = FrameEntry),
         (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "Another request holds the frame too long", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "The stored frame is not as If-Match / If-None-Match say", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
         (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
         (status = 422, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
         (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
@@ -78,25 +87,57 @@ pub async fn put_frame(
     auth: Authed,
     Path(name): Path<String>,
     Params(q): Params<CompressQuery>,
+    headers: HeaderMap,
     body: Body,
 ) -> Response {
     let run = async {
         let path = frame_path(&name)?;
+        let expect = Expect::conditions(conditions::from_headers(&headers)?);
+        let store = metered(&app, &auth);
+        let what = format!("frame {name:?}");
+        // Checked now (to spare compressing for nothing), and again under
+        // the commit's lock.
+        let old = store.head(&path).await?;
+        expect.check(old.as_ref(), &what)?;
         let (file, stats) = compress_body(&app, &auth, &q, body).await?;
-        let store = auth.tenant.store();
-        let old = store.head(&path).await?.map_or(0, |m| m.size);
-        auth.tenant.check_quota(stats.frame_len, old)?;
-        store.put_file(&path, file).await?;
-        auth.tenant.account(stats.frame_len, old);
-        Ok::<_, Problem>(FrameEntry {
+        auth.tenant
+            .check_quota(stats.frame_len, old.map_or(0, |m| m.size))?;
+        let staged = upload::stage(&store, &path, file).await?;
+        let done = commit::commit(&store, &path, staged, &expect, &what).await?;
+        auth.tenant
+            .account(stats.frame_len, done.replaced.unwrap_or(0));
+        let entry = FrameEntry {
             name: name.clone(),
             size: stats.frame_len,
-        })
+        };
+        Ok::<_, Problem>((entry, done.e_tag))
     };
     match run.await {
-        Ok(entry) => (StatusCode::CREATED, Json(entry)).into_response(),
+        Ok((entry, e_tag)) => with_etag(
+            (StatusCode::CREATED, Json(entry)).into_response(),
+            e_tag.as_deref(),
+        ),
         Err(p) => p.into_response(),
     }
+}
+
+/// The tenant's store for this request, its traffic counted in the
+/// metrics under the tenant's label.
+pub(super) fn metered(app: &App, auth: &Authed) -> crate::storage::TenantStore {
+    let (app, label) = (app.clone(), auth.label.clone());
+    auth.tenant
+        .store()
+        .metered(std::sync::Arc::new(move |op, n| {
+            app.metrics().storage(&label, op, n)
+        }))
+}
+
+/// `response` with the header `ETag: tag`, if there is one.
+pub(super) fn with_etag(mut response: Response, tag: Option<&str>) -> Response {
+    if let Some(v) = tag.and_then(|t| commit::etag_header(t).parse().ok()) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
 }
 
 /// The frame's uncompressed bytes, or (`raw=1`) the frame itself. A
@@ -127,16 +168,17 @@ pub async fn get_frame(
     }
 }
 
-async fn open_stored(auth: &Authed, name: &str) -> Result<RemoteSource, Problem> {
+/// The stored frame as a source to read from, and its ETag.
+async fn open_stored(
+    app: &App,
+    auth: &Authed,
+    name: &str,
+) -> Result<(RemoteSource, Option<String>), Problem> {
     let path = frame_path(name).map_err(|_| not_found(name))?;
-    let store = auth.tenant.store();
+    let store = metered(app, auth);
     let meta = store.head(&path).await?.ok_or_else(|| not_found(name))?;
-    Ok(RemoteSource::new(
-        store.clone(),
-        path,
-        meta.size,
-        tokio::runtime::Handle::current(),
-    ))
+    let src = RemoteSource::new(store, path, meta.size, tokio::runtime::Handle::current());
+    Ok((src, meta.e_tag))
 }
 
 async fn read_frame(
@@ -146,13 +188,13 @@ async fn read_frame(
     raw: bool,
     headers: &HeaderMap,
 ) -> Result<Response, Problem> {
-    let src = open_stored(&auth, name).await?;
+    let (src, e_tag) = open_stored(app, &auth, name).await?;
     let (content, content_type) = if raw {
         (Content::Raw(src), FRAME_TYPE)
     } else {
         let tenant = auth.tenant.clone();
         let label = name.to_owned();
-        let frame = work(app, &auth, move || jobs::open(src, &label, &tenant)).await?;
+        let frame = work(app, &auth, move || jobs::open_stored(src, &label, &tenant)).await?;
         (
             Content::Decoded(Box::new(frame)),
             "application/octet-stream",
@@ -170,6 +212,9 @@ async fn read_frame(
         .sum();
     out_headers.push((header::CONTENT_LENGTH, len.to_string()));
     out_headers.push((header::ACCEPT_RANGES, "bytes".to_owned()));
+    if let Some(t) = e_tag {
+        out_headers.push((header::ETAG, commit::etag_header(&t)));
+    }
     let mut rx = emit_in_turns(app, &auth, content, pieces);
     let first = first_piece(&mut rx).await?;
     app.metrics().bytes(&auth.label, "out", len);
@@ -243,7 +288,7 @@ pub async fn frame_info(
     auth: Authed,
     Path(name): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let src = open_stored(&auth, &name).await?;
+    let (src, _) = open_stored(&app, &auth, &name).await?;
     let label = name.clone();
     let info = work(&app, &auth, move || {
         let frame = Frame::from_source(src, std::path::Path::new(&label))
@@ -312,21 +357,28 @@ pub async fn list_frames(auth: Authed) -> ApiResult<Json<Vec<FrameEntry>>> {
     ))
 }
 
-/// Deletes the frame.
+/// Deletes the frame (with `If-Match`, only if it has one of those ETags).
 #[utoipa::path(delete, path = "/v1/frames/{name}", tag = "frames",
-    params(("name" = String, Path)),
+    params(("name" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "Only if the stored frame has one of these ETags")),
     responses((status = 204, description = "Deleted"),
-        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 412, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn delete_frame(auth: Authed, Path(name): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_frame(
+    State(app): State<App>,
+    auth: Authed,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
     let path = frame_path(&name).map_err(|_| not_found(&name))?;
-    let store = auth.tenant.store();
-    let size = store
-        .head(&path)
+    let expect = Expect::conditions(conditions::from_headers(&headers)?);
+    let store = metered(&app, &auth);
+    let what = format!("frame {name:?}");
+    let size = commit::delete(&store, &path, &expect, &what)
         .await?
-        .ok_or_else(|| not_found(&name))?
-        .size;
-    store.delete(&path).await?;
+        .ok_or_else(|| not_found(&name))?;
     auth.tenant.account(0, size);
     Ok(StatusCode::NO_CONTENT)
 }

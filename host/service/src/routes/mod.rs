@@ -1,6 +1,8 @@
 //! The HTTP API: its routes, bearer-token authentication, and the layer
 //! that counts every answer in the metrics.
 
+mod append;
+mod conditions;
 mod frames;
 mod oneshot;
 mod ops;
@@ -64,6 +66,7 @@ fn api() -> OpenApiRouter<App> {
             frames::delete_frame
         ))
         .routes(routes!(frames::frame_info))
+        .routes(routes!(append::append_frame))
         .routes(routes!(frames::list_frames))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::metrics))
