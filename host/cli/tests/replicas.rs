@@ -59,6 +59,17 @@ fn sandpress(data: &Path, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap().trim().to_owned()
 }
 
+/// Bytes the replica has fetched from the store for tenant alice's
+/// frame requests, from its metrics.
+fn fetched(addr: SocketAddr) -> u64 {
+    let m = request(addr, "GET", "/metrics", "", &[], b"");
+    String::from_utf8_lossy(&m.body)
+        .lines()
+        .find(|l| l.starts_with("sandpress_storage_fetched_bytes_total{tenant=\"alice\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A bucket, two data directories naming it, and a tenant.
 struct Setup {
     moto: Moto,
@@ -133,9 +144,9 @@ fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
     expect(&back, 200);
     assert!(back.body == raw);
 
-    // A frame of several 8 MiB parts stored through replica 1 is read
-    // whole, by range and as stored through replica 2.
-    let big = ints(6_000_000);
+    // A frame of three 8 MiB parts (20 MiB that do not compress) stored
+    // through replica 1 is read whole and by range through replica 2.
+    let big = noise(20 << 20);
     let put = request(
         r1.addr,
         "PUT",
@@ -148,6 +159,7 @@ fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
     let whole = request(r2.addr, "GET", "/v1/frames/big", t, &[], b"");
     expect(&whole, 200);
     assert!(whole.body == big);
+    let fetched_before = fetched(r2.addr);
     let range = request(
         r2.addr,
         "GET",
@@ -158,6 +170,65 @@ fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
     );
     expect(&range, 206);
     assert!(range.body == big[10_000_000..10_001_000]);
+    let frame_len = request(r2.addr, "GET", "/v1/frames", t, &[], b"");
+    let frame_len: serde_json::Value = serde_json::from_slice(&frame_len.body).unwrap();
+    let frame_len = frame_len[0]["size"].as_u64().unwrap();
+    let range_fetched = fetched(r2.addr) - fetched_before;
+    eprintln!(
+        "range read of 1000 bytes: {range_fetched} bytes fetched from the store, frame of {frame_len} bytes"
+    );
+    // Header and tail windows, the index and the 1 MiB chunk the range
+    // lies in: far less than the frame.
+    assert!(
+        range_fetched < frame_len / 4,
+        "{range_fetched} of {frame_len}"
+    );
+
+    // Two replicas append to the frame at once: each append either wins
+    // or is refused with 409; the frame is the original and the winners'
+    // bytes, whole, in the order they won.
+    let tails = [ints(700_000), ints(900_000)];
+    let answers: Vec<Answer> = std::thread::scope(|sc| {
+        let hs: Vec<_> = [r1.addr, r2.addr]
+            .into_iter()
+            .zip(&tails)
+            .map(|(addr, tail)| {
+                sc.spawn(move || request(addr, "POST", "/v1/frames/big/append", t, &[], tail))
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let won: Vec<usize> = (0..2).filter(|&i| answers[i].status == 200).collect();
+    for a in &answers {
+        assert!(
+            a.status == 200 || a.status == 409,
+            "{} {}",
+            a.status,
+            String::from_utf8_lossy(&a.body)
+        );
+    }
+    assert!(!won.is_empty(), "one append wins");
+    eprintln!(
+        "two appends at once: statuses {} and {}",
+        answers[0].status, answers[1].status
+    );
+    let after = request(r1.addr, "GET", "/v1/frames/big", t, &[], b"");
+    expect(&after, 200);
+    let expected = |order: &[usize]| {
+        let mut e = big.clone();
+        for &i in order {
+            e.extend_from_slice(&tails[i]);
+        }
+        e
+    };
+    let ok = match won.as_slice() {
+        [i] => after.body == expected(&[*i]),
+        _ => after.body == expected(&[0, 1]) || after.body == expected(&[1, 0]),
+    };
+    assert!(
+        ok,
+        "the frame after the appends is not the original and the winners' bytes"
+    );
     let listed = request(r2.addr, "GET", "/v1/frames", t, &[], b"");
     let listed: serde_json::Value = serde_json::from_slice(&listed.body).unwrap();
     assert_eq!(listed[0]["name"], "big", "{listed}");
