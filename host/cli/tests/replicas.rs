@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sandpress::load::client::{self, Answer};
+use sandpress::load::client::Answer;
 use sandpress::load::moto::Moto;
 use sandpress::load::server::Server;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sandpress");
+mod common;
+use common::{BIN, expect, request, sandpress};
 
 /// moto's server, installed into its venv on first use.
 fn moto_server() -> PathBuf {
@@ -27,36 +28,6 @@ fn moto_server() -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: &str,
-    extra: &[(&str, &str)],
-    body: &[u8],
-) -> Answer {
-    client::request(addr, method, path, token, extra, body).expect("a whole answer")
-}
-
-fn expect(a: &Answer, status: u16) {
-    assert_eq!(a.status, status, "{}", String::from_utf8_lossy(&a.body));
-}
-
-fn sandpress(data: &Path, args: &[&str]) -> String {
-    let o = Command::new(BIN)
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap().trim().to_owned()
 }
 
 /// Bytes the replica has fetched from the store for tenant alice's

@@ -8,21 +8,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use sandpress::load::client::{self, Answer};
 use sandpress::load::server::Server;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sandpress");
-
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: &str,
-    extra: &[(&str, &str)],
-    body: &[u8],
-) -> Answer {
-    client::request(addr, method, path, token, extra, body).expect("a whole answer")
-}
+mod common;
+use common::{BIN, request};
 
 fn ints(n: u32) -> Vec<u8> {
     (0..n).flat_map(|i| (i / 3).to_le_bytes()).collect()
@@ -160,20 +149,7 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
     );
 
     // Tenants change while the server runs: it re-reads tenants.toml.
-    let sandpress = |args: &[&str]| {
-        let o = Command::new(BIN)
-            .args(args)
-            .arg("--data")
-            .arg(data_dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let sandpress = |args: &[&str]| common::sandpress(data_dir.path(), args);
     let bob = sandpress(&["tenant", "add", "bob"]).trim().to_owned();
     assert_eq!(
         request(again.addr, "GET", "/v1/frames", &bob, &[], b"").status,

@@ -6,20 +6,7 @@ use axum::http::{Method, StatusCode};
 use sandpress_core::frame::Frame;
 
 use super::shared_store::replicas;
-
-/// Bytes that do not compress, so that each chunk is stored near its
-/// full size.
-pub fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
+use crate::common::noise;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_read_fetches_only_the_chunks_it_touches() {

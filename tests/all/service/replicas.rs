@@ -14,7 +14,7 @@ use sandpress_service::tenants_source::TenantsSource;
 use sandpress_service::{App, Config, Storage};
 
 use super::Service;
-use crate::common::ints;
+use crate::common::{ints, noise};
 
 /// A replica on `storage` (its own data directory), as the tenants'
 /// tokens say.
@@ -46,19 +46,6 @@ async fn add_tenants(
         })
         .await
         .unwrap()
-}
-
-/// Bytes that do not compress.
-fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// Stores `body` as frame `name` through replica `s`.

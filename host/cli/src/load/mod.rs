@@ -124,31 +124,35 @@ fn served(
     clients: usize,
     requests: usize,
 ) -> Result<f64> {
+    let took = each_client(clients, |_| {
+        for _ in 0..requests {
+            let a = request(addr, "POST", path, token, &[], data)?;
+            ensure!(
+                a.status == 200,
+                "{path}: {} {}",
+                a.status,
+                String::from_utf8_lossy(&a.body)
+            );
+        }
+        Ok(())
+    })?;
+    Ok(mb_per_s(data.len() * clients * requests, took))
+}
+
+/// Runs `client(i)` on `clients` threads at once; the time until the
+/// last one ended (the first error, if any).
+fn each_client(clients: usize, client: impl Fn(usize) -> Result<()> + Sync) -> Result<Duration> {
     let start = Instant::now();
     std::thread::scope(|s| -> Result<()> {
-        let handles: Vec<_> = (0..clients)
-            .map(|_| {
-                s.spawn(|| -> Result<()> {
-                    for _ in 0..requests {
-                        let a = request(addr, "POST", path, token, &[], data)?;
-                        ensure!(
-                            a.status == 200,
-                            "{path}: {} {}",
-                            a.status,
-                            String::from_utf8_lossy(&a.body)
-                        );
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
+        let client = &client;
+        let handles: Vec<_> = (0..clients).map(|i| s.spawn(move || client(i))).collect();
         for h in handles {
             h.join()
                 .map_err(|_| anyhow::anyhow!("a client panicked"))??;
         }
         Ok(())
     })?;
-    Ok(mb_per_s(data.len() * clients * requests, start.elapsed()))
+    Ok(start.elapsed())
 }
 
 /// Latencies of `n` sequential requests, sorted.

@@ -8,7 +8,6 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
 use sandpress_service::tenants_source::TenantsSource;
@@ -16,7 +15,7 @@ use sandpress_service::tenants_source::TenantsSource;
 use super::client::request;
 use super::moto::Moto;
 use super::server::Server;
-use super::{LoadOptions, body, mb_per_s, median};
+use super::{LoadOptions, body, each_client, mb_per_s, median};
 
 /// Runs the replica rounds and prints the figures.
 pub fn run(o: &LoadOptions, moto_server: &Path, out: &mut dyn Write) -> Result<()> {
@@ -76,42 +75,27 @@ fn round(
     clients: usize,
     requests: usize,
 ) -> Result<f64> {
-    let start = Instant::now();
-    std::thread::scope(|s| -> Result<()> {
-        let handles: Vec<_> = (0..clients)
-            .map(|c| {
-                let addr = addrs[c % addrs.len()];
-                s.spawn(move || -> Result<()> {
-                    for r in 0..requests {
-                        let path = format!("/v1/frames/c{c}-{r}");
-                        let put = request(
-                            addr,
-                            "PUT",
-                            &format!("{path}?codec=zstd&clevel=1&filters=shuffle&typesize=4"),
-                            token,
-                            &[],
-                            data,
-                        )?;
-                        ensure!(put.status == 201, "PUT {path}: {}", put.status);
-                        let got = request(addr, "GET", &path, token, &[], b"")?;
-                        ensure!(
-                            got.status == 200 && got.body == data,
-                            "GET {path}: {}",
-                            got.status
-                        );
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| anyhow::anyhow!("a client panicked"))??;
+    let took = each_client(clients, |c| {
+        let addr = addrs[c % addrs.len()];
+        for r in 0..requests {
+            let path = format!("/v1/frames/c{c}-{r}");
+            let put = request(
+                addr,
+                "PUT",
+                &format!("{path}?codec=zstd&clevel=1&filters=shuffle&typesize=4"),
+                token,
+                &[],
+                data,
+            )?;
+            ensure!(put.status == 201, "PUT {path}: {}", put.status);
+            let got = request(addr, "GET", &path, token, &[], b"")?;
+            ensure!(
+                got.status == 200 && got.body == data,
+                "GET {path}: {}",
+                got.status
+            );
         }
         Ok(())
     })?;
-    Ok(mb_per_s(
-        2 * data.len() * clients * requests,
-        start.elapsed(),
-    ))
+    Ok(mb_per_s(2 * data.len() * clients * requests, took))
 }
