@@ -87,7 +87,7 @@ async fn appending_to_no_frame_is_404_and_past_the_quota_507() {
     s.as_tenant(0, Method::PUT, "/v1/frames/f?codec=lz4", ints(0..10_000))
         .await
         .expect(StatusCode::CREATED);
-    let over = append(&s, "f", super::ranges::noise(100_000)).await;
+    let over = append(&s, "f", crate::common::noise(100_000)).await;
     over.expect(StatusCode::INSUFFICIENT_STORAGE);
     let whole = s
         .as_tenant(0, Method::GET, "/v1/frames/f", Vec::new())
