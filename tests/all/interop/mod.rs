@@ -75,6 +75,7 @@ use serde_json::{Value, json};
 use crate::common::sandbox;
 
 mod bench;
+mod blosc2_plugin;
 mod from_python;
 mod plan;
 mod to_python;
