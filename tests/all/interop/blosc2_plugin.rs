@@ -24,19 +24,28 @@ fn library(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not built beside {}", exe.display()))
 }
 
-/// The installed package, as a wheel lays it out: `blosc2_sandpress/`
-/// with its two libraries.
+/// The package as the wheel lays it out (`tests/interop/build-wheel.sh`
+/// builds the wheel itself with maturin): `blosc2_sandpress/` with the
+/// codec library as `_native/lib_native.so` and the filter library beside
+/// `__init__.py`.
 fn package(dir: &Path) {
     let pkg = dir.join("blosc2_sandpress");
-    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::create_dir_all(pkg.join("_native")).unwrap();
     std::fs::copy(
         root().join("host/blosc2-plugin/python/blosc2_sandpress/__init__.py"),
         pkg.join("__init__.py"),
     )
     .unwrap();
-    for lib in ["libblosc2_sandpress.so", "libblosc2_sandpress_filter.so"] {
-        std::fs::copy(library(lib), pkg.join(lib)).unwrap();
-    }
+    std::fs::copy(
+        library("libblosc2_sandpress.so"),
+        pkg.join("_native/lib_native.so"),
+    )
+    .unwrap();
+    std::fs::copy(
+        library("libblosc2_sandpress_filter.so"),
+        pkg.join("libblosc2_sandpress_filter.so"),
+    )
+    .unwrap();
 }
 
 fn registry() -> Registry {

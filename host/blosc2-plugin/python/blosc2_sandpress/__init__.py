@@ -25,9 +25,19 @@ import os
 
 __all__ = ["register_codec", "register_filter", "last_error", "print_libpath", "SandpressError"]
 
-_DIR = os.environ.get("BLOSC2_SANDPRESS_LIB_DIR") or os.path.dirname(os.path.abspath(__file__))
-libpath = os.path.join(_DIR, "libblosc2_sandpress.so")
-filter_libpath = os.path.join(_DIR, "libblosc2_sandpress_filter.so")
+# In the wheel (maturin): the codec library is _native/lib_native.so (its
+# DT_SONAME stays libblosc2_sandpress.so, which is what C-Blosc2 asks the
+# dynamic loader for), the filter library sits beside this file.
+# BLOSC2_SANDPRESS_LIB_DIR names a directory holding both under their own
+# names (a development build: target/debug).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_DIR = os.environ.get("BLOSC2_SANDPRESS_LIB_DIR")
+if _DIR:
+    libpath = os.path.join(_DIR, "libblosc2_sandpress.so")
+    filter_libpath = os.path.join(_DIR, "libblosc2_sandpress_filter.so")
+else:
+    libpath = os.path.join(_HERE, "_native", "lib_native.so")
+    filter_libpath = os.path.join(_HERE, "libblosc2_sandpress_filter.so")
 
 _CODEC, _FILTER = 0, 1
 _libs = None
