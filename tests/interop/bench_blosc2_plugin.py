@@ -1,0 +1,118 @@
+"""The tutorial's codec and filter inside python-blosc2, as the tutorial's
+Python functions and as Wasm components through blosc2_sandpress, in the
+same run on the same data: MB/s to compress and to decompress, best of N.
+
+    python bench_blosc2_plugin.py PLUGINS_DIR [--mb 32] [--repeat 3]
+
+PLUGINS_DIR holds delta-filter.wasm and step-codec.wasm (`sandpress
+example-plugins DIR`). python-blosc2 runs Python codecs on one thread
+whatever nthreads says; the components run on 1 and on 2 threads.
+Chunks of 8 MiB in blocks of 256 KiB, so that two threads have blocks to
+share (C-Blosc2 splits a chunk's blocks between its threads). The
+built-in lz4 + shuffle on the same data, 1 and 2 threads, is the
+reference for how far two threads can go on this machine.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+import blosc2
+import blosc2_sandpress as sp
+
+DTYPE = np.dtype(np.int32)
+CHUNK = 8 << 20
+BLOCK = 256 << 10
+
+
+# The tutorial's filter (160 there) and codec (184), as Python functions.
+def forward(input, output, meta, schunk):
+    nd_input = input.view(DTYPE)
+    nd_output = output.view(DTYPE)
+    nd_output[0] = nd_input[0]
+    nd_output[1:] = nd_input[1:] - nd_input[:-1]
+
+
+def backward(input, output, meta, schunk):
+    nd_input = input.view(DTYPE)
+    nd_output = output.view(DTYPE)
+    nd_output[0] = nd_input[0]
+    for i in range(1, nd_output.size):
+        nd_output[i] = nd_output[i - 1] + nd_input[i]
+
+
+def encoder(input, output, meta, schunk):
+    nd_input = input.view(DTYPE)
+    if np.min(nd_input[1:]) == np.max(nd_input[1:]):
+        output[0:4] = input[0:4]
+        n = int(nd_input[1]).to_bytes(4, sys.byteorder)
+        output[4:8] = [n[i] for i in range(4)]
+        return 8
+    return 0
+
+
+def decoder(input, output, meta, schunk):
+    nd_input = input.view(DTYPE)
+    nd_output = output.view(DTYPE)
+    nd_output[0] = nd_input[0]
+    nd_output[1:] = nd_input[1]
+    return nd_output.size * schunk.typesize
+
+
+def measure(data, filter_id, codec_id, threads, repeat):
+    cparams = {"codec": codec_id, "filters": [filter_id], "filters_meta": [0],
+               "typesize": 4, "nthreads": threads, "blocksize": BLOCK}
+    dparams = {"nthreads": threads}
+    best_c = best_d = float("inf")
+    out = np.empty_like(data)
+    for _ in range(repeat):
+        start = time.perf_counter()
+        schunk = blosc2.SChunk(chunksize=CHUNK, data=data, cparams=cparams, dparams=dparams)
+        best_c = min(best_c, time.perf_counter() - start)
+        start = time.perf_counter()
+        schunk.get_slice(0, data.size, out)
+        best_d = min(best_d, time.perf_counter() - start)
+        assert np.array_equal(out, data)
+    mb = data.nbytes / 1e6
+    return mb / best_c, mb / best_d, schunk.cratio
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("plugins")
+    ap.add_argument("--mb", type=int, default=32)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+
+    blosc2.register_filter(160, forward, backward)
+    blosc2.register_codec("tutorial_step", 184, encoder, decoder)
+    sp.register_filter(161, os.path.join(a.plugins, "delta-filter.wasm"))
+    sp.register_codec(185, os.path.join(a.plugins, "step-codec.wasm"))
+
+    data = np.arange(a.mb * (1 << 20) // 4, dtype=DTYPE)
+    measure(data[: 1 << 18], 161, 185, 2, 1)  # each thread's first instance
+    rows = [("Python functions (1 thread)", *measure(data, 160, 184, 1, a.repeat))]
+    for threads in (1, 2):
+        rows.append((f"Wasm via blosc2_sandpress, {threads} thread{'s' * (threads > 1)}",
+                     *measure(data, 161, 185, threads, a.repeat)))
+    lz4, shuffle = blosc2.Codec.LZ4.value, blosc2.Filter.SHUFFLE.value
+    for threads in (1, 2):
+        rows.append((f"built-in lz4 + shuffle, {threads} thread{'s' * (threads > 1)}",
+                     *measure(data, shuffle, lz4, threads, a.repeat)))
+    print(f"delta filter + step codec, {a.mb} MiB of int32 arange, best of {a.repeat}; "
+          f"python-blosc2 {blosc2.__version__}")
+    print(f"  {'':<36} {'compress MB/s':>14} {'decompress MB/s':>16} {'cratio':>8}")
+    for name, c, d, r in rows:
+        print(f"  {name:<36} {c:>14.0f} {d:>16.0f} {r:>8.0f}")
+    py, w1, w2, l1, l2 = rows
+    print(f"  Wasm (1 thread) / Python: compress {w1[1] / py[1]:.1f}x, decompress {w1[2] / py[2]:.1f}x")
+    print(f"  Wasm (2 threads) / Python: compress {w2[1] / py[1]:.1f}x, decompress {w2[2] / py[2]:.1f}x")
+    print(f"  Wasm 2 threads / 1 thread: compress {w2[1] / w1[1]:.2f}x, decompress {w2[2] / w1[2]:.2f}x")
+    print(f"  lz4 2 threads / 1 thread (reference): compress {l2[1] / l1[1]:.2f}x, decompress {l2[2] / l1[2]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
