@@ -143,3 +143,33 @@ fn a_wasi_plugin_sees_no_environment() {
         "the guest saw environment variables or arguments"
     );
 }
+
+#[test]
+fn without_signal_handlers_a_trap_is_still_caught_and_the_next_call_works() {
+    // As the python-blosc2 plugin runs: traps by explicit checks, no
+    // signal handler of wasmtime's in the process.
+    let sandbox = sandpress_sandbox::Sandbox::builder()
+        .no_cache()
+        .signals_based_traps(false)
+        .build()
+        .unwrap();
+    let codec = sandbox
+        .load_codec("trap", ID, &guest("trap_codec.wat"))
+        .unwrap();
+    let info = BlockInfo {
+        typesize: 4,
+        blocksize: 8,
+        ..BlockInfo::default()
+    };
+    let mut out = Vec::new();
+    let err = codec
+        .encode(&[0xFF, 1, 2, 3, 4, 5, 6, 7], 0, &info, &mut out)
+        .unwrap_err();
+    assert!(
+        matches!(err, PluginError::Stopped(Stopped::Trap { .. })),
+        "{err:?}"
+    );
+    codec
+        .encode(&[0, 1, 2, 3, 4, 5, 6, 7], 0, &info, &mut out)
+        .expect("the next call works");
+}

@@ -53,7 +53,12 @@ assert np.array_equal(got, raw), "sandpress's frame read by python-blosc2"
 print(f"sandpress frame read: {theirs.nbytes} bytes")
 
 # Hostile components (they trap, or loop, on a block whose first byte is
-# 0xFF): a Python exception, and the interpreter goes on.
+# 0xFF): a Python exception, and the interpreter goes on; also with
+# CPython's own SIGSEGV/SIGILL handlers installed after the engine started
+# (the plugin's traps use no signals).
+import faulthandler  # noqa: E402
+
+faulthandler.enable()
 bad = np.random.default_rng(1).integers(0, 255, 1 << 17, dtype=np.uint8)
 bad[::1024] = 0xFF
 for cid, name, cause in [(200, "trap-codec.wasm", "trap"), (201, "loop-codec.wasm", "deadline")]:

@@ -17,11 +17,14 @@ static TABLE: RwLock<Option<Table>> = RwLock::new(None);
 static SANDBOX: OnceLock<Result<Sandbox, String>> = OnceLock::new();
 
 /// The process's sandbox, with the CLI's limits (a call's deadline, fuel,
-/// memory per instance), made on first use.
+/// memory per instance), made on first use. Its traps use no signal
+/// handler: the host process (CPython) may install its own later
+/// (`faulthandler`), which would end the process at a guest's trap.
 fn sandbox() -> Result<&'static Sandbox, String> {
     SANDBOX
         .get_or_init(|| {
             Sandbox::builder()
+                .signals_based_traps(false)
                 .build()
                 .map_err(|e| format!("cannot start the sandbox: {e}"))
         })

@@ -77,6 +77,7 @@ pub struct SandboxBuilder {
     limits: Limits,
     cache: CacheSetting,
     long_call: Option<LongCallHook>,
+    signals: bool,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -85,6 +86,7 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("limits", &self.limits)
             .field("cache", &self.cache)
             .field("long_call", &self.long_call.is_some())
+            .field("signals", &self.signals)
             .finish()
     }
 }
@@ -95,6 +97,7 @@ impl Default for SandboxBuilder {
             limits: Limits::default(),
             cache: CacheSetting::Default,
             long_call: None,
+            signals: true,
         }
     }
 }
@@ -145,6 +148,20 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether a guest's trap (an out-of-bounds access, `unreachable`) is
+    /// caught by the signal handlers wasmtime installs for the process
+    /// (the default, and the fastest), or by explicit checks in the
+    /// compiled code with no signal handler at all. A library loaded into
+    /// another program whose own handlers may come later (CPython's
+    /// `faulthandler.enable()` replaces SIGSEGV and SIGILL handlers) turns
+    /// them off: a later handler would otherwise turn a guest's trap into
+    /// the end of the process.
+    #[must_use]
+    pub fn signals_based_traps(mut self, on: bool) -> Self {
+        self.signals = on;
+        self
+    }
+
     /// Creates the engine and starts its epoch ticker.
     pub fn build(self) -> Result<Sandbox, SandboxError> {
         let engine = Engine::new(&self.engine_config()).map_err(|e| SandboxError::Engine {
@@ -187,6 +204,7 @@ impl SandboxBuilder {
             .wasm_component_model(true)
             .epoch_interruption(true)
             .consume_fuel(self.limits.get_fuel().is_some())
+            .signals_based_traps(self.signals)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         config
     }
