@@ -4,7 +4,8 @@ plugin (blosc2_sandpress): run by tests/all/interop/blosc2_plugin.rs as
     python blosc2_plugin.py DIR
 
 DIR holds the package (blosc2_sandpress/, on sys.path), the components
-(delta-filter.wasm, step-codec.wasm, trap-codec.wasm, loop-codec.wasm)
+(delta-filter.wasm, step-codec.wasm, repeat-codec.wasm, trap-codec.wasm,
+loop-codec.wasm)
 and from_sandpress.b2frame / .raw, written by sandpress. Writes
 from_python.b2frame / .raw for sandpress to read. Exits 0 when every check
 holds; prints what it measured.
@@ -43,6 +44,17 @@ assert np.array_equal(out, data), "round trip through the Wasm codec and filter"
 assert schunk.cratio > 5, schunk.cratio
 data.tofile(path("from_python.raw"))
 print(f"python-blosc2 round trip, 2 threads: cratio {schunk.cratio:.1f}")
+
+# The tutorial's codec 160 (one repeated value per block) on two threads.
+sp.register_codec(160, path("repeat-codec.wasm"))
+steps = np.repeat(np.arange(64, dtype=np.int32), 1 << 14)
+rep = blosc2.SChunk(chunksize=1 << 20, data=steps, dparams=dparams,
+                    cparams={"codec": 160, "filters": [0], "typesize": 4, "nthreads": 2,
+                             "blocksize": 1 << 16})
+back = np.empty_like(steps)
+rep.get_slice(0, steps.size, back)
+assert np.array_equal(back, steps) and rep.cratio > 100, rep.cratio
+print(f"codec 160 round trip, 2 threads: cratio {rep.cratio:.0f}")
 
 # A frame sandpress wrote with the same components.
 theirs = blosc2.open(path("from_sandpress.b2frame"), dparams=dparams)

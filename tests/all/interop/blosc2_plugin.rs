@@ -79,6 +79,10 @@ fn python_blosc2_runs_sandpress_components_on_two_threads_and_frames_go_both_way
             "step-codec.wasm",
             sandpress_example_plugins::STEP_CODEC.to_vec(),
         ),
+        (
+            "repeat-codec.wasm",
+            sandpress_example_plugins::REPEAT_CODEC.to_vec(),
+        ),
         ("trap-codec.wasm", guest("trap_codec.wat")),
         ("loop-codec.wasm", guest("loop_codec.wat")),
     ] {
