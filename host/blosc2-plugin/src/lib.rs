@@ -193,17 +193,10 @@ pub unsafe extern "C" fn sandpress_forward(
     cparams: *const CParams,
     id: u8,
 ) -> c_int {
-    guarded(|| {
-        // SAFETY: C-Blosc2's contract, above.
-        let (input, output, typesize) = unsafe {
-            (
-                slice(input, size)?,
-                slice_mut(output, size)?,
-                cparams.as_ref().map_or(1, |c| c.typesize),
-            )
-        };
-        calls::filter(id, true, input, output, meta, typesize)
-    })
+    // SAFETY: C-Blosc2's contract, above.
+    let typesize = unsafe { cparams.as_ref() }.map_or(1, |c| c.typesize);
+    // SAFETY: C-Blosc2's contract, above.
+    unsafe { filter_entry(true, input, output, size, meta, typesize, id) }
 }
 
 /// The filter's backward transform.
@@ -219,16 +212,29 @@ pub unsafe extern "C" fn sandpress_backward(
     dparams: *const DParams,
     id: u8,
 ) -> c_int {
+    // SAFETY: C-Blosc2's contract, above.
+    let typesize = unsafe { dparams.as_ref() }.map_or(1, |d| d.typesize);
+    // SAFETY: C-Blosc2's contract, above.
+    unsafe { filter_entry(false, input, output, size, meta, typesize, id) }
+}
+
+/// Runs filter `id` forward or backward as one C entry point.
+///
+/// # Safety
+/// C-Blosc2's contract: `input` and `output` have `size` bytes.
+unsafe fn filter_entry(
+    forward: bool,
+    input: *const u8,
+    output: *mut u8,
+    size: i32,
+    meta: u8,
+    typesize: i32,
+    id: u8,
+) -> c_int {
     guarded(|| {
-        // SAFETY: C-Blosc2's contract, above.
-        let (input, output, typesize) = unsafe {
-            (
-                slice(input, size)?,
-                slice_mut(output, size)?,
-                dparams.as_ref().map_or(1, |d| d.typesize),
-            )
-        };
-        calls::filter(id, false, input, output, meta, typesize)
+        // SAFETY: the caller's promise.
+        let (input, output) = unsafe { (slice(input, size)?, slice_mut(output, size)?) };
+        calls::filter(id, forward, input, output, meta, typesize)
     })
 }
 
