@@ -21,7 +21,7 @@ py=$(tests/interop/setup-venv.sh)
 # the wheel carries it beside __init__.py.
 cargo build --locked --profile "$profile" -p sandpress-blosc2-filter >&2
 cp "target/$dir/libblosc2_sandpress_filter.so" host/blosc2-plugin/python/blosc2_sandpress/
-"$(dirname "$py")/maturin" build --locked --profile "$profile" \
+"$(dirname "$py")/maturin" build --locked --profile "$profile" -i "$py" \
     -m host/blosc2-plugin/Cargo.toml -o target/wheels >&2
 wheel=$(ls -t target/wheels/blosc2_sandpress-*.whl | head -n 1)
 "$py" -m pip install --disable-pip-version-check --no-input --quiet \
