@@ -80,10 +80,14 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
         idle_worker: std::time::Duration::from_secs(a.idle_seconds),
         ..ServeOptions::new(a.listen)
     };
+    let store = match sandpress_service::storage_config::StorageConfig::load(&a.data)?.s3 {
+        Some(s3) => s3.describe(),
+        None => a.data.join("store").display().to_string(),
+    };
     sandpress_service::run(config, options, |addr| {
         let _ = writeln!(
             err,
-            "sandpress serve: listening on http://{addr} (data in {})",
+            "sandpress serve: listening on http://{addr} (data in {}, objects in {store})",
             a.data.display()
         );
         let _ = err.flush();
