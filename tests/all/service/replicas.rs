@@ -72,7 +72,7 @@ async fn a_quota_holds_over_two_replicas_once_each_has_listed_the_others_bytes()
         "urn:sandpress:problem:storage-quota"
     );
     // Once replica B has listed the tenant's bytes again, it refuses too.
-    tokio::time::sleep(refresh * 3).await;
+    stored_reaches(&b, |n| n >= 900_000).await;
     assert_eq!(
         put(&b, "b1", &body).await.problem_type(),
         "urn:sandpress:problem:storage-quota"
@@ -82,8 +82,30 @@ async fn a_quota_holds_over_two_replicas_once_each_has_listed_the_others_bytes()
         .as_tenant(0, Method::DELETE, "/v1/frames/a1", Vec::new())
         .await;
     del.expect(StatusCode::NO_CONTENT);
-    tokio::time::sleep(refresh * 3).await;
+    stored_reaches(&b, |n| n < 700_000).await;
     put(&b, "b1", &body).await.expect(StatusCode::CREATED);
+}
+
+/// Waits (up to 10 s) until replica `s`'s count of tenant alice's stored
+/// bytes, as its `/metrics` shows it, satisfies `ok`.
+async fn stored_reaches(s: &Service, ok: impl Fn(u64) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let m = s.call(Method::GET, "/metrics", None, &[], Vec::new()).await;
+        let text = String::from_utf8_lossy(&m.body).into_owned();
+        let stored = text
+            .lines()
+            .find(|l| l.starts_with("sandpress_stored_bytes{tenant=\"alice\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok());
+        if stored.is_some_and(|n| ok(n as u64)) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "replica's stored bytes never got there: {stored:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
