@@ -16,6 +16,11 @@ thread_local! {
     static ENCODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The message kept for `last_error`: which plugin, and why it failed.
+fn failed(kind: &str, id: u8, e: &sandpress_core::plugin::PluginError) -> String {
+    format!("{kind} {id}: {}", sandpress_core::error::one_line(e))
+}
+
 fn block_info(typesize: i32, len: usize) -> BlockInfo {
     BlockInfo {
         typesize: u32::try_from(typesize).unwrap_or(1).max(1),
@@ -39,7 +44,7 @@ pub fn encode(
         let info = block_info(typesize, input.len());
         let encoded = codec
             .encode(input, meta, &info, out)
-            .map_err(|e| format!("codec {id}: {}", sandpress_core::error::one_line(&e)))?;
+            .map_err(|e| failed("codec", id, &e))?;
         if !encoded || out.len() >= input.len() || out.len() > output.len() {
             return Ok(0);
         }
@@ -60,7 +65,7 @@ pub fn decode(
     let info = block_info(typesize, output.len());
     codec
         .decode(input, meta, &info, output)
-        .map_err(|e| format!("codec {id}: {}", sandpress_core::error::one_line(&e)))?;
+        .map_err(|e| failed("codec", id, &e))?;
     c_int::try_from(output.len()).map_err(|_| "a block past 2 GiB".to_owned())
 }
 
@@ -80,6 +85,6 @@ pub fn filter(
     } else {
         filter.backward(input, meta, &info, output)
     };
-    done.map_err(|e| format!("filter {id}: {}", sandpress_core::error::one_line(&e)))?;
+    done.map_err(|e| failed("filter", id, &e))?;
     Ok(0)
 }

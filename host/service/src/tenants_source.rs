@@ -153,21 +153,12 @@ impl TenantsSource {
         &self,
         change: impl FnMut(&mut TenantsFile) -> Result<T>,
     ) -> Result<T> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting a runtime")?
-            .block_on(self.update(change))
+        block_on(self.update(change))
     }
 
     /// [`read`](Self::read) from code that is not async (the CLI).
     pub fn read_blocking(&self) -> Result<TenantsFile> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting a runtime")?
-            .block_on(self.read())
-            .map(|(file, _)| file)
+        block_on(self.read()).map(|(file, _)| file)
     }
 
     /// Writes `file`, in a bucket only if it is still as `seen`; whether
@@ -204,6 +195,15 @@ impl TenantsSource {
             }
         }
     }
+}
+
+/// Runs `f` to its end on a runtime of its own (for callers that have none).
+fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a runtime")?
+        .block_on(f)
 }
 
 /// Writes a local file under a temporary name and renames it into place.
