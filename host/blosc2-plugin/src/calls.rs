@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::ffi::c_int;
 
 use sandpress_core::plugin::BlockInfo;
+use sandpress_kernels::copy::copy_bytes;
 
 use crate::plugins;
 
@@ -48,7 +49,7 @@ pub fn encode(
         if !encoded || out.len() >= input.len() || out.len() > output.len() {
             return Ok(0);
         }
-        output[..out.len()].copy_from_slice(out);
+        copy_bytes(&mut output[..out.len()], out);
         c_int::try_from(out.len()).map_err(|_| "an encoded block past 2 GiB".to_owned())
     })
 }

@@ -18,4 +18,5 @@
 //! ```
 
 pub mod codecs;
+pub mod copy;
 pub mod filters;

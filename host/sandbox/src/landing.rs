@@ -26,6 +26,7 @@ use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
+use sandpress_kernels::copy::{copy_bytes, replace_bytes};
 use wasmtime::ValRaw;
 use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext};
 use wasmtime::component::{ComponentType, Lift, WasmList};
@@ -131,13 +132,12 @@ fn land(bytes: &[u8]) -> wasmtime::Result<Landed> {
         // from the pointer. `bytes` is guest memory, which the destination,
         // a host slice, cannot overlap.
         let out = unsafe { std::slice::from_raw_parts_mut(raw.ptr.as_ptr(), raw.len) };
-        out.copy_from_slice(bytes);
+        copy_bytes(out, bytes);
         return Ok(Landed { len, copied: true });
     }
     VEC.with_borrow_mut(|vec| match vec {
         Some(out) => {
-            out.clear();
-            out.extend_from_slice(bytes);
+            replace_bytes(out, bytes);
             Ok(Landed { len, copied: true })
         }
         None => wasmtime::bail!("the host set no destination for the plugin's answer"),
