@@ -89,7 +89,7 @@ pub(crate) trait World: 'static {
     /// The checked `InstancePre` with its export indices.
     type Pre: Send + Sync + 'static;
     /// A live instance's functions, typed ([`CodecExports`], ...).
-    type Instance: 'static;
+    type Instance: Send + 'static;
 
     /// Checks the component's exports against the world.
     fn pre(pre: InstancePre<StoreState>) -> wasmtime::Result<Self::Pre>;

@@ -6,9 +6,10 @@
 //! thread-local list, one `Store` with an instance of each plugin it has
 //! called, keyed by the runner's unique key and holding a `Weak` to it.
 //! Entries of dropped runners are pruned the next time the thread calls any
-//! plugin (a global counter of drops tells it when to look).
+//! plugin (a global counter of drops tells it when to look). When a thread
+//! ends, its idle instances go to the sandbox's [`Shelf`], where the next
+//! new thread finds one.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -20,6 +21,7 @@ use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::bindings::{InstantiateError, World};
 use crate::memory_budget::MemoryBudget;
+use crate::shelf::{Parked, Shelf};
 use crate::store::{LimitHit, StoreState};
 use crate::text::error_line;
 use crate::{InstanceReuse, Limits};
@@ -42,9 +44,11 @@ struct Entry {
     key: u64,
     /// Alive as long as the runner is.
     owner: Weak<()>,
+    /// Where the instance goes when the thread ends.
+    shelf: Weak<Shelf>,
     /// A [`Live`] of the runner's world; `None` while a call is using it
     /// (or after a failure dropped it).
-    live: Option<Box<dyn Any>>,
+    live: Option<Parked>,
 }
 
 /// The live instances of one thread.
@@ -53,6 +57,17 @@ struct ThreadInstances {
     entries: Vec<Entry>,
     /// Value of [`DROPS`] when this thread last pruned.
     seen_drops: u64,
+}
+
+impl Drop for ThreadInstances {
+    /// The thread is ending: its idle instances go on their sandbox's shelf.
+    fn drop(&mut self) {
+        for entry in self.entries.drain(..) {
+            if let (Some(live), Some(shelf)) = (entry.live, entry.shelf.upgrade()) {
+                shelf.put(entry.key, &entry.owner, live);
+            }
+        }
+    }
 }
 
 impl ThreadInstances {
@@ -78,6 +93,8 @@ pub(crate) struct Runner<W: World> {
     key: u64,
     /// Held only to be counted: threads drop their instances once it dies.
     alive: Arc<()>,
+    /// Idle instances of ended threads, shared by the sandbox's runners.
+    shelf: Arc<Shelf>,
     pre: W::Pre,
     engine: wasmtime::Engine,
     limits: Limits,
@@ -99,6 +116,7 @@ impl<W: World> Runner<W> {
         pre: InstancePre<StoreState>,
         limits: Limits,
         budget: MemoryBudget,
+        shelf: Arc<Shelf>,
         wasi: bool,
         long_call: Option<LongCallHook>,
     ) -> wasmtime::Result<Arc<Self>> {
@@ -106,6 +124,7 @@ impl<W: World> Runner<W> {
         Ok(Arc::new(Runner {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
             alive: Arc::new(()),
+            shelf,
             pre: W::pre(pre)?,
             engine,
             limits,
@@ -132,7 +151,7 @@ impl<W: World> Runner<W> {
         };
         let mut live = match self.take_live().filter(reusable) {
             Some(live) => live,
-            None => self.instantiate(chunk)?,
+            None => self.instantiate_with_room(chunk)?,
         };
         self.arm(&mut live.store)?;
         match call(&live.exports, &mut live.store) {
@@ -145,6 +164,20 @@ impl<W: World> Runner<W> {
                 Ok(result)
             }
             Err(error) => Err(self.stopped(&live.store, &error, false).into()),
+        }
+    }
+
+    /// Makes a fresh instance; if the sandbox has no room for it (instance
+    /// slots or memory), empties the shelf of idle instances and tries once
+    /// more.
+    fn instantiate_with_room(&self, chunk: u64) -> Result<Live<W>, Stopped> {
+        match self.instantiate(chunk) {
+            Err(Stopped::Instantiate { .. } | Stopped::SandboxMemoryLimit { .. })
+                if self.shelf.clear() =>
+            {
+                self.instantiate(chunk)
+            }
+            made => made,
         }
     }
 
@@ -239,21 +272,23 @@ impl<W: World> Runner<W> {
         }
     }
 
-    /// This thread's idle instance of this plugin, if it has one.
+    /// This thread's idle instance of this plugin, or else one that an
+    /// ended thread left on the shelf.
     fn take_live(&self) -> Option<Live<W>> {
-        INSTANCES
+        let own = INSTANCES
             .try_with(|cell| {
                 let mut instances = cell.try_borrow_mut().ok()?;
                 instances.prune();
-                let live = instances
+                instances
                     .entries
                     .iter_mut()
                     .find(|e| e.key == self.key)
-                    .and_then(|e| e.live.take())?;
-                live.downcast::<Live<W>>().ok().map(|b| *b)
+                    .and_then(|e| e.live.take())
             })
             .ok()
-            .flatten()
+            .flatten();
+        let live = own.or_else(|| self.shelf.take(self.key))?;
+        live.downcast::<Live<W>>().ok().map(|b| *b)
     }
 
     /// Keeps `live` as this thread's instance of this plugin.
@@ -262,12 +297,13 @@ impl<W: World> Runner<W> {
             let Ok(mut instances) = cell.try_borrow_mut() else {
                 return;
             };
-            let live: Box<dyn Any> = Box::new(live);
+            let live: Parked = Box::new(live);
             match instances.entries.iter_mut().find(|e| e.key == self.key) {
                 Some(entry) => entry.live = Some(live),
                 None => instances.entries.push(Entry {
                     key: self.key,
                     owner: Arc::downgrade(&self.alive),
+                    shelf: Arc::downgrade(&self.shelf),
                     live: Some(live),
                 }),
             }
@@ -282,6 +318,7 @@ impl<W: World> Drop for Runner<W> {
         self.alive = Arc::new(());
         DROPS.fetch_add(1, Ordering::Release);
         let key = self.key;
+        self.shelf.forget(key);
         let _ = INSTANCES.try_with(|cell| {
             if let Ok(mut instances) = cell.try_borrow_mut() {
                 instances.entries.retain(|e| e.key != key);

@@ -61,6 +61,7 @@ mod limits;
 mod memory_budget;
 mod plugins;
 mod sandbox;
+mod shelf;
 mod signature;
 mod store;
 mod text;

@@ -18,6 +18,7 @@ use crate::compile_budget::check_compile_budget;
 use crate::instance::{EPOCH_TICK, LongCallHook, Runner};
 use crate::memory_budget::MemoryBudget;
 use crate::plugins::TransformRunner;
+use crate::shelf::Shelf;
 use crate::store::StoreState;
 use crate::validate::{check_bytes, check_exports, check_imports, check_initial_memory};
 use crate::wasi::wasi_linker;
@@ -55,6 +56,8 @@ struct Inner {
     limits: Limits,
     /// Memory held by all instances of this sandbox's plugins.
     budget: MemoryBudget,
+    /// Idle instances of threads that ended.
+    shelf: Arc<Shelf>,
     cache: Option<DiskCache>,
     /// Linker for components that import nothing (it holds nothing).
     plain: Linker<StoreState>,
@@ -182,6 +185,7 @@ impl SandboxBuilder {
                 engine,
                 limits: self.limits,
                 budget: MemoryBudget::new(self.limits.get_total_memory()),
+                shelf: Arc::default(),
                 cache,
                 wasi: OnceLock::new(),
                 long_call: self.long_call,
@@ -332,6 +336,7 @@ impl Sandbox {
             pre,
             inner.limits,
             inner.budget.clone(),
+            inner.shelf.clone(),
             wasi,
             inner.long_call.clone(),
         )

@@ -134,8 +134,22 @@ fn a_pool_slot_passed_on_carries_nothing() {
     }
 }
 
+/// One `forward` of `filter` (the counter filter): the count its instance
+/// puts in byte 0.
+fn count_once(filter: &dyn FilterPlugin) -> u8 {
+    let input = block(0, 256);
+    let mut out = vec![0; input.len()];
+    let info = BlockInfo {
+        typesize: 1,
+        blocksize: 256,
+        ..BlockInfo::default()
+    };
+    filter.forward(&input, 0, &info, &mut out).expect("forward");
+    out[0]
+}
+
 #[test]
-fn a_threads_instances_are_counted_and_go_with_the_thread() {
+fn an_ended_threads_instance_serves_the_next_new_thread() {
     let sandbox = Sandbox::builder()
         .no_cache()
         .limits(limits().instance_reuse(InstanceReuse::Always))
@@ -145,35 +159,68 @@ fn a_threads_instances_are_counted_and_go_with_the_thread() {
         .load_filter(210, &guest("counter_filter.wat"))
         .expect("loads");
     assert_eq!(sandbox.live_instances(), 0, "loading makes no instance");
-    let call = |filter: &dyn FilterPlugin| {
-        let input = block(0, 256);
-        let mut out = vec![0; input.len()];
-        let info = BlockInfo {
-            typesize: 1,
-            blocksize: 256,
-            ..BlockInfo::default()
-        };
-        filter.forward(&input, 0, &info, &mut out).expect("forward");
-    };
     let (ready, wait) = std::sync::mpsc::channel();
     let (done, finish) = std::sync::mpsc::channel::<()>();
     let worker = {
         let filter = filter.clone();
         std::thread::spawn(move || {
-            call(&*filter);
+            let counts = [count_once(&*filter), count_once(&*filter)];
             ready.send(()).unwrap();
             finish.recv().unwrap();
+            counts
         })
     };
     wait.recv().unwrap();
-    call(&*filter);
+    assert_eq!(count_once(&*filter), 1, "this thread's own instance");
     assert_eq!(sandbox.live_instances(), 2, "one per thread that called");
     assert!(sandbox.memory_in_use() >= 2 * 65536);
     done.send(()).unwrap();
-    worker.join().unwrap();
-    assert_eq!(
-        sandbox.live_instances(),
-        1,
-        "the thread's went when it ended"
-    );
+    assert_eq!(worker.join().unwrap(), [1, 2]);
+    assert_eq!(sandbox.live_instances(), 2, "the ended thread's is kept");
+
+    // A new thread takes it (its third call) rather than making one.
+    let filter_for_next = filter.clone();
+    let next = std::thread::spawn(move || count_once(&*filter_for_next));
+    assert_eq!(next.join().unwrap(), 3);
+    assert_eq!(sandbox.live_instances(), 2);
+
+    // Dropping the plugin drops them all: the kept one and this thread's.
+    drop(filter);
+    assert_eq!(sandbox.live_instances(), 0);
+}
+
+#[test]
+fn kept_instances_give_way_to_new_ones() {
+    // Two instance slots, both taken by instances of plugin A that two
+    // ended threads left: plugin B still gets one.
+    let sandbox = Sandbox::builder()
+        .no_cache()
+        .limits(limits().instance_reuse(InstanceReuse::Always))
+        .max_instances(2)
+        .build()
+        .expect("sandbox");
+    let a = sandbox
+        .load_filter(210, &guest("counter_filter.wat"))
+        .expect("loads");
+    let b = sandbox
+        .load_filter(211, &guest("counter_filter.wat"))
+        .expect("loads");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (a, barrier) = (a.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let count = count_once(&*a);
+                // Both threads hold their instance at once.
+                barrier.wait();
+                count
+            })
+        })
+        .collect();
+    for worker in workers {
+        assert_eq!(worker.join().unwrap(), 1);
+    }
+    assert_eq!(sandbox.live_instances(), 2, "both kept, every slot taken");
+    assert_eq!(count_once(&*b), 1, "B made room for its instance");
+    assert_eq!(sandbox.live_instances(), 1);
 }
