@@ -1,7 +1,7 @@
 //! A BloscLZ encoder: greedy matching through one hash table of recent
 //! positions, taking matches of 7 bytes or more and starting the next
 //! search a byte before a match ends, with an entropy probe over the same
-//! share of the input as C-Blosc2's. Its streams decode with C-Blosc2's
+//! sample of the input as C-Blosc2's. Its streams decode with C-Blosc2's
 //! decoder (and ours); they need not be byte-identical with C-Blosc2's
 //! encoder, but come close to its compression ratios
 //! (`sandpress bench --against python-blosc2` prints both).
@@ -237,20 +237,20 @@ fn common(src: &[u8], a: usize, b: usize, end: usize) -> usize {
 /// more to decode than they save (C-Blosc2's thresholds).
 const MIN_RATIO: [f64; 10] = [0.0, 2.0, 1.5, 1.2, 1.2, 1.2, 1.2, 1.15, 1.1, 1.0];
 
-/// Whether the end of `src` compresses by at least the clevel's
+/// Whether a sample of `src` compresses by at least the clevel's
 /// [`MIN_RATIO`], estimated from a counting pass of the encoder over it:
-/// C-Blosc2's entropy probe. The probe covers the last eighth of `src` at
-/// clevel 1, the last quarter at 2-3, the last half at 4-6 and all of it
-/// above (as C-Blosc2), so the estimate sees matches as far apart as the
-/// encoder would.
+/// C-Blosc2's entropy probe, over the same sample (4 KiB from 7/8 of the
+/// input at clevel 1, 8 KiB from 3/4 at 2-3, 16 KiB from the middle at 4-6,
+/// 16 KiB from the start above), so that both store the same blocks raw.
 fn worth_it(clevel: u8, src: &[u8]) -> bool {
-    let part = match clevel {
-        0..=1 => 8,
-        2..=3 => 4,
-        4..=6 => 2,
-        _ => 1,
+    let (part, most) = match clevel {
+        0..=1 => (8, 4 << 10),
+        2..=3 => (4, 8 << 10),
+        4..=6 => (2, 16 << 10),
+        _ => (1, 16 << 10),
     };
-    let probe = &src[src.len() - src.len() / part..];
+    let start = src.len() - src.len() / part;
+    let probe = &src[start..src.len().min(start + most)];
     if probe.len() < 16 {
         return true;
     }
