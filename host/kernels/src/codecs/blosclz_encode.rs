@@ -191,8 +191,8 @@ fn encode_with(
             continue;
         }
         let matched = 4 + common(src, cand + 4, ip + 4, match_end);
-        // Short matches are taken as literals, and the match gives up its
-        // last bytes to the next search, which then starts where the data
+        // Short matches are taken as literals, and a match gives up its
+        // last byte to the next search, which then starts where the data
         // may change pattern: in periodic data (bit planes of a ramp, say)
         // the most recent candidate of a short match is often a poor one,
         // and the search from just before a match's end finds the period.
@@ -281,8 +281,8 @@ pub fn compress_into(clevel: u8, src: &[u8], dst: &mut [u8]) -> Option<usize> {
 }
 
 /// Compresses `src` into `dst` (cleared first) as one BloscLZ stream at
-/// `clevel` 1-9 (higher: a larger hash table up to clevel 3, and fewer skipped positions
-/// on incompressible data). Returns `false`, with `dst` unspecified, when
+/// `clevel` 1-9 (higher: a larger hash table up to clevel 3, and fewer
+/// skipped positions on incompressible data). Returns `false`, with `dst` unspecified, when
 /// the stream would be longer than `maxout` bytes or `src` is shorter than
 /// 16 bytes: the caller stores the data raw.
 ///
