@@ -127,42 +127,37 @@ thread_local! {
 
 /// Runs the encoder on `src` into `sink` with this thread's table (a fresh
 /// one if the thread's is in use); `false` if the sink ran out of room.
-fn encode(clevel: u8, max_bits: u32, src: &[u8], sink: &mut impl Sink) -> bool {
+fn encode(clevel: u8, src: &[u8], sink: &mut impl Sink) -> bool {
     TABLE.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut table) => encode_with(&mut table, clevel, max_bits, src, sink),
+        Ok(mut table) => encode_with(&mut table, clevel, src, sink),
         Err(_) => encode_with(
             &mut Table {
                 entries: Vec::new(),
                 base: 1,
             },
             clevel,
-            max_bits,
             src,
             sink,
         ),
     })
 }
 
-fn encode_with(
-    table: &mut Table,
-    clevel: u8,
-    max_bits: u32,
-    src: &[u8],
-    sink: &mut impl Sink,
-) -> bool {
+/// Most hash bits the encoder uses (from clevel 3 on).
+const MAX_BITS: u32 = 14;
+
+fn encode_with(table: &mut Table, clevel: u8, src: &[u8], sink: &mut impl Sink) -> bool {
     // 12 bits at clevel 1, 13 at 2, 14 above (as C-Blosc2: fewer
     // collisions, fewer candidates that fail), no more than the input
-    // needs, nor than `max_bits`.
-    let bits = (11 + u32::from(clevel.clamp(1, 3)))
+    // needs.
+    let bits = (MAX_BITS - 3 + u32::from(clevel.clamp(1, 3)))
         .min(usize::BITS - src.len().leading_zeros())
-        .min(max_bits)
         .max(8);
     let Ok(len) = u32::try_from(src.len()) else {
         return false;
     };
     if table.entries.len() < 1 << bits || table.base.checked_add(len + 1).is_none() {
         table.entries.clear();
-        table.entries.resize(1 << 15, 0);
+        table.entries.resize(1 << MAX_BITS, 0);
         table.base = 1;
     }
     let base = table.base;
@@ -257,7 +252,7 @@ fn worth_it(clevel: u8, src: &[u8]) -> bool {
         return true;
     }
     let mut count = Count(0);
-    encode(clevel, 15, probe, &mut count);
+    encode(clevel, probe, &mut count);
     probe.len() as f64 >= MIN_RATIO[usize::from(clevel.min(9))] * count.0 as f64
 }
 
@@ -271,7 +266,7 @@ pub fn compress_into(clevel: u8, src: &[u8], dst: &mut [u8]) -> Option<usize> {
         return None;
     }
     let mut out = Out { dst, at: 0 };
-    if !encode(clevel, 15, src, &mut out) {
+    if !encode(clevel, src, &mut out) {
         return None;
     }
     let n = out.at;
@@ -306,7 +301,7 @@ pub fn compress(clevel: u8, src: &[u8], dst: &mut Vec<u8>, maxout: usize) -> boo
     let most = src.len() + src.len().div_ceil(MAX_LITERALS);
     dst.resize(maxout.min(most), 0);
     let mut out = Out { dst, at: 0 };
-    let ok = encode(clevel, 15, src, &mut out);
+    let ok = encode(clevel, src, &mut out);
     let n = out.at;
     dst.truncate(n);
     if let Some(first) = dst.first_mut() {
