@@ -407,17 +407,30 @@ mod avx2 {
         let (s, t, size) = (&UNSHUFFLE[T], T, 1 << T);
         let n = items.len() / size;
         let groups = n / 32;
+        let mut unit = [0; 16];
+        for x in 0..size {
+            unit[s.dest[x]] = x;
+        }
         let mut v = [_mm256_setzero_si256(); 16];
         for g in 0..groups {
             for (b, slot) in v.iter_mut().enumerate().take(size) {
                 *slot = load32(planes, b * stride + g * 32);
             }
             rounds!(s, t, v, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
-            let base = g * 32 * size;
-            for (x, &vx) in v.iter().enumerate().take(size) {
-                let at = base + 16 * s.dest[x];
-                store16(items, at, _mm256_castsi256_si128(vx));
-                store16(items, at + 16 * size, _mm256_extracti128_si256::<1>(vx));
+            // Vector `unit[u]` holds 16-byte unit `u` of the first group in
+            // its low lane and of the second in its high lane: units `2k`
+            // and `2k + 1` go out together, as whole 32-byte stores in
+            // order (half as many stores as one per lane, which counts
+            // when the items go to memory rather than cache).
+            let out = &mut items[g * 32 * size..(g + 1) * 32 * size];
+            for k in 0..size / 2 {
+                let (a, b) = (v[unit[2 * k]], v[unit[2 * k + 1]]);
+                store32(out, 32 * k, _mm256_permute2x128_si256::<0x20>(a, b));
+                store32(
+                    out,
+                    16 * size + 32 * k,
+                    _mm256_permute2x128_si256::<0x31>(a, b),
+                );
             }
         }
         groups * 32
