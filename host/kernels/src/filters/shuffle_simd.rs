@@ -359,12 +359,6 @@ mod sse2 {
 mod avx2 {
     use super::*;
 
-    /// Two 16-byte loads, into the low and the high lane.
-    #[target_feature(enable = "avx2")]
-    fn load_pair(bytes: &[u8], lo: usize, hi: usize) -> __m256i {
-        _mm256_set_m128i(load16(bytes, hi), load16(bytes, lo))
-    }
-
     #[target_feature(enable = "avx2")]
     fn load32(bytes: &[u8], at: usize) -> __m256i {
         let chunk: &[u8; 32] = bytes[at..at + 32].try_into().expect("32 bytes");
@@ -386,9 +380,14 @@ mod avx2 {
         let groups = n / 32;
         let mut v = [_mm256_setzero_si256(); 16];
         for g in 0..groups {
-            let base = g * 32 * size;
-            for (u, slot) in v.iter_mut().enumerate().take(size) {
-                *slot = load_pair(items, base + 16 * u, base + 16 * (size + u));
+            // Vector `u` takes 16-byte unit `u` of the first group into its
+            // low lane and of the second into its high lane: units `2k` and
+            // `2k + 1` come in together, as whole 32-byte loads.
+            let group = &items[g * 32 * size..(g + 1) * 32 * size];
+            for k in 0..size / 2 {
+                let (a, b) = (load32(group, 32 * k), load32(group, 16 * size + 32 * k));
+                v[2 * k] = _mm256_permute2x128_si256::<0x20>(a, b);
+                v[2 * k + 1] = _mm256_permute2x128_si256::<0x31>(a, b);
             }
             rounds!(s, t, v, _mm256_unpacklo_epi8, _mm256_unpackhi_epi8);
             for (x, &vx) in v.iter().enumerate().take(size) {
