@@ -89,7 +89,8 @@ def hashing(buf, threads):
     share (hashlib lets go of the GIL): work with nothing shared, so how
     far two threads go on this machine at best."""
     step = len(buf) // threads
-    parts = [buf[i * step:(i + 1) * step] for i in range(threads)]
+    view = memoryview(buf)
+    parts = [view[i * step:(i + 1) * step] for i in range(threads)]
     workers = [threading.Thread(target=hashlib.sha256, args=(p,)) for p in parts]
     start = time.perf_counter()
     for w in workers:
