@@ -275,3 +275,30 @@ fn damaged_frames_fail_with_one_line_and_no_output() {
         "no temporary files left"
     );
 }
+
+/// Outputs take the input's permissions, as zstd's and gzip's do, private
+/// inputs included.
+#[cfg(unix)]
+#[test]
+fn outputs_take_the_permissions_of_their_input() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let set = |p: &Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("x.raw");
+    let frame = dir.path().join("x.raw.b2frame");
+    let back = dir.path().join("back.raw");
+    std::fs::write(&raw, walk(10_000)).unwrap();
+    for m in [0o600, 0o640, 0o444] {
+        set(&raw, m);
+        ok(&["compress", s(&raw), "--typesize", "4", "-f"]);
+        assert_eq!(mode(&frame), m, "frame of an input with mode {m:o}");
+        set(&frame, m | 0o004);
+        ok(&["decompress", s(&frame), "-o", s(&back), "-f"]);
+        assert_eq!(mode(&back), m | 0o004, "bytes of a frame with mode {m:o}");
+        set(&back, 0o600);
+        set(&frame, 0o600);
+    }
+}

@@ -69,3 +69,28 @@ fn frames_and_bytes_go_through_pipes_on_every_thread_count() {
         assert!(back == data, "{t} threads: bytes to stdout");
     }
 }
+
+/// An output whose input is stdin gets the permissions of any new file in
+/// its directory (0o666 less the umask), not a temporary file's 0o600.
+#[cfg(unix)]
+#[test]
+fn an_output_from_stdin_gets_a_new_files_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    };
+    std::fs::File::create(dir.path().join("new")).unwrap();
+    let frame = dir.path().join("x.b2frame");
+    let back = dir.path().join("x.raw");
+    let frame_arg = frame.to_str().unwrap();
+    pipe(
+        &["compress", "-", "--typesize", "4", "-o", frame_arg],
+        &walk(10_000),
+    );
+    assert_eq!(mode("x.b2frame"), mode("new"));
+    let bytes = std::fs::read(&frame).unwrap();
+    pipe(&["decompress", "-", "-o", back.to_str().unwrap()], &bytes);
+    assert_eq!(mode("x.raw"), mode("new"));
+}

@@ -98,7 +98,7 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         check_npy_size(h, w.nbytes(), &a.input)?;
     }
     let stats = finish(w, output.is_some())?;
-    a.common.remove_input(&a.input)?;
+    a.common.finish(&a.input, output.as_deref())?;
     Ok(summary(output.as_deref(), &stats))
 }
 

@@ -128,7 +128,7 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
     if let Some(f) = atomic {
         f.commit()?;
     }
-    a.common.remove_input(&a.input)?;
+    a.common.finish(&a.input, output.as_deref())?;
     let name = output
         .as_ref()
         .map_or("stdout".into(), |p| p.display().to_string());

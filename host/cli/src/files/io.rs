@@ -40,8 +40,18 @@ impl CommonArgs {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
+    /// Ends a command whose output is complete: gives an output file its
+    /// permissions ([`set_output_permissions`]), then removes the input
+    /// when `--rm` was given.
+    pub fn finish(&self, input: &Path, output: Option<&Path>) -> Result<()> {
+        if let Some(out) = output {
+            set_output_permissions(input, out)?;
+        }
+        self.remove_input(input)
+    }
+
     /// Removes `input` when `--rm` was given (never stdin).
-    pub fn remove_input(&self, input: &Path) -> Result<()> {
+    fn remove_input(&self, input: &Path) -> Result<()> {
         if self.rm && !is_dash(input) {
             std::fs::remove_file(input).with_context(|| format!("removing {}", input.display()))?;
         }
@@ -137,6 +147,44 @@ impl AtomicFile {
             .with_context(|| format!("cannot rename the output to {}", self.dest.display()))?;
         Ok(())
     }
+}
+
+/// Gives the complete `output` the permissions zstd and gzip give theirs:
+/// those of the input when it is a regular file, else those of any new
+/// file in its directory (0o666 less the umask). Outputs are written as
+/// owner-only temporary files, so no one else can read them before this
+/// (which matters when the input was private).
+pub fn set_output_permissions(input: &Path, output: &Path) -> Result<()> {
+    let permissions = match std::fs::metadata(input) {
+        Ok(m) if !is_dash(input) && m.is_file() => m.permissions(),
+        _ => new_file_permissions(output)?,
+    };
+    std::fs::set_permissions(output, permissions)
+        .with_context(|| format!("setting the permissions of {}", output.display()))
+}
+
+/// The permissions a new file beside `path` gets: those of a file created
+/// with mode 0o666, which the umask (or the directory's default ACL)
+/// narrows, seen on a probe file removed at once.
+#[cfg(unix)]
+fn new_file_permissions(path: &Path) -> Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let probe = tempfile::Builder::new()
+        .prefix(".sandpress-")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    Ok(probe.as_file().metadata()?.permissions())
+}
+
+/// Elsewhere the output keeps the permissions it was created with.
+#[cfg(not(unix))]
+fn new_file_permissions(path: &Path) -> Result<std::fs::Permissions> {
+    Ok(std::fs::metadata(path)?.permissions())
 }
 
 /// Copies a finished temporary file to stdout.
