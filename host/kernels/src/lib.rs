@@ -20,3 +20,4 @@
 pub mod codecs;
 pub mod copy;
 pub mod filters;
+pub mod stream;

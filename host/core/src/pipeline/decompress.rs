@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 use sandpress_format::{BlockData, ChunkView, FormatError, Special, Stream};
+use sandpress_kernels::stream::stream_bytes;
 
 use super::resolve::{self, CodecRef, FilterRef, Site};
 use super::scratch::{Cur, Scratch, current, step, with_scratch};
@@ -50,6 +51,51 @@ pub fn decompress_chunk(
     registry: &Registry,
     index: u64,
     out: &mut [u8],
+) -> Result<()> {
+    decompress_chunk_to(chunk, dp, registry, index, out, Landing::Cached)
+}
+
+/// [`decompress_chunk`] for an output far larger than the caches that will
+/// not be read again soon (a whole array decompressed into the caller's
+/// buffer): each block is decoded in a buffer its thread keeps, then
+/// written to `out` with non-temporal stores
+/// ([`sandpress_kernels::stream::stream_bytes`]), which do not read the
+/// output's cache lines in first. Blocks over 4 MiB are decoded in place
+/// as by [`decompress_chunk`].
+pub fn decompress_chunk_streaming(
+    chunk: &[u8],
+    dp: &DParams,
+    registry: &Registry,
+    index: u64,
+    out: &mut [u8],
+) -> Result<()> {
+    decompress_chunk_to(chunk, dp, registry, index, out, Landing::Streamed)
+}
+
+/// How decoded blocks reach the output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Landing {
+    /// Decoded in place, with ordinary stores.
+    Cached,
+    /// Decoded in a thread's buffer, then streamed out.
+    Streamed,
+}
+
+/// The largest block decoded in a thread's buffer before streaming.
+const STREAMED_BLOCK_MAX: usize = 4 << 20;
+
+thread_local! {
+    /// Each thread's buffer for blocks on their way to a streamed output.
+    static LANDING: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn decompress_chunk_to(
+    chunk: &[u8],
+    dp: &DParams,
+    registry: &Registry,
+    index: u64,
+    out: &mut [u8],
+    landing: Landing,
 ) -> Result<()> {
     let view = ChunkView::parse(chunk).map_err(|source| Error::Format {
         chunk: index,
@@ -115,8 +161,22 @@ pub fn decompress_chunk(
         } else {
             (&[][..], &mut out[..], 0)
         };
+        let streamed = landing == Landing::Streamed && bs <= STREAMED_BLOCK_MAX;
         let one = |(j, dst): (usize, &mut [u8])| {
-            with_scratch(|s| job.decode_block(j + skip, first, dst, s))
+            with_scratch(|s| {
+                if !streamed {
+                    return job.decode_block(j + skip, first, dst, s);
+                }
+                LANDING.with_borrow_mut(|land| {
+                    let n = dst.len();
+                    if land.len() < n {
+                        land.resize(n, 0);
+                    }
+                    job.decode_block(j + skip, first, &mut land[..n], s)?;
+                    stream_bytes(dst, &land[..n]);
+                    Ok(())
+                })
+            })
         };
         if dp.nthreads > 1 && rest.len() > bs {
             rest.par_chunks_mut(bs).enumerate().try_for_each(one)

@@ -10,7 +10,7 @@ mod special;
 mod verify;
 
 pub use compress::compress_chunk;
-pub use decompress::{decompress_chunk, decompressed_len};
+pub use decompress::{decompress_chunk, decompress_chunk_streaming, decompressed_len};
 pub use special::special_chunk;
 
 #[cfg(test)]

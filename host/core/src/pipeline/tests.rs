@@ -26,6 +26,12 @@ fn round_trip(input: &[u8], cp: &CParams) -> Vec<u8> {
     assert_eq!(decompressed_len(&chunk).unwrap(), input.len());
     let mut out = vec![0xAA; input.len()];
     decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 3, &mut out).unwrap();
+    // Streamed past the caches, into a destination at an odd address: the
+    // same bytes.
+    let mut streamed = vec![0x55; input.len() + 3];
+    let dp = DParams::default();
+    decompress_chunk_streaming(&chunk, &dp, &Registry::new(), 3, &mut streamed[3..]).unwrap();
+    assert_eq!(streamed[3..], out[..], "streamed");
     out
 }
 
@@ -77,6 +83,7 @@ proptest! {
         let mut out = vec![0; input.len()];
         // Any result but a panic is fine: corrupt data may even decode.
         let _ = decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out);
+        let _ = decompress_chunk_streaming(&chunk, &DParams::default(), &Registry::new(), 0, &mut out);
         let _ = decompressed_len(&chunk[..chunk.len() / 2]);
     }
 }
@@ -105,6 +112,9 @@ fn threads_give_identical_bytes() {
         };
         decompress_chunk(&b, &dp, &Registry::new(), 0, &mut out).unwrap();
         assert_eq!(out, input);
+        let mut streamed = vec![0; input.len() + 1];
+        decompress_chunk_streaming(&b, &dp, &Registry::new(), 0, &mut streamed[1..]).unwrap();
+        assert_eq!(streamed[1..], input[..]);
     }
 }
 

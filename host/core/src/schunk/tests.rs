@@ -96,6 +96,37 @@ fn slices_across_chunk_edges() {
     ));
 }
 
+/// A slice of 32 MiB or more is streamed past the caches: the same bytes,
+/// on one thread and on two, whole chunks and the partial ones at its ends.
+#[test]
+fn large_slices_stream_the_same_bytes() {
+    let n = (super::STREAM_ABOVE / 4 + 300_000) as u32;
+    for nthreads in [1, 2] {
+        let cp = CParams {
+            typesize: 4,
+            nthreads,
+            ..CParams::default()
+        };
+        let dp = DParams {
+            nthreads,
+            ..DParams::default()
+        };
+        let mut sc = SChunk::new(4 << 20, cp, dp, Registry::new()).unwrap();
+        let data = ints(0..n);
+        sc.append(&data).unwrap();
+        let mut out = vec![0; data.len() + 1];
+        sc.get_slice(0..u64::from(n), &mut out[1..]).unwrap();
+        assert!(out[1..] == data[..], "whole, {nthreads} thread(s)");
+        let (a, b) = (1000, n - 1000);
+        let mut part = vec![0; (b - a) as usize * 4];
+        sc.get_slice(u64::from(a)..u64::from(b), &mut part).unwrap();
+        assert!(
+            part == data[a as usize * 4..b as usize * 4],
+            "part, {nthreads} thread(s)"
+        );
+    }
+}
+
 #[test]
 fn append_fills_the_short_last_chunk() {
     let mut sc = schunk(100);
