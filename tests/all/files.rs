@@ -302,3 +302,30 @@ fn outputs_take_the_permissions_of_their_input() {
         set(&frame, 0o600);
     }
 }
+
+/// An output path that is not a regular file (a device, a pipe, a socket)
+/// is refused, even with `-f`: the output would replace it by a rename.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_not_a_regular_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("x.raw");
+    std::fs::write(&raw, walk(1000)).unwrap();
+    let socket = dir.path().join("out.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let e = fails(&[
+        "compress",
+        s(&raw),
+        "--typesize",
+        "4",
+        "-f",
+        "-o",
+        s(&socket),
+    ]);
+    assert!(e.contains("is not a regular file"), "{e}");
+    let kind = std::fs::symlink_metadata(&socket).unwrap().file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_socket(&kind),
+        "left as it was"
+    );
+}

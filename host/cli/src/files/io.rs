@@ -96,6 +96,14 @@ pub fn resolve_output(
         None if io::stdout().is_terminal() => {
             bail!("refusing to write binary data to a terminal (use -o FILE, or redirect)")
         }
+        // The output replaces its path by a rename: a device or a pipe
+        // there (/dev/null, say) would be replaced by a file.
+        Some(p) if p.exists() && !p.is_file() => {
+            bail!(
+                "{} is not a regular file (write to stdout with -o - and redirect)",
+                p.display()
+            )
+        }
         Some(p) if !force && p.exists() => {
             bail!("{} already exists (use -f to overwrite)", p.display())
         }
