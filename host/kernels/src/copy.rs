@@ -48,6 +48,43 @@ pub fn replace_bytes(dst: &mut Vec<u8>, src: &[u8]) {
     }
 }
 
+/// Runs `copy` for every length in `lens` from every offset in `froms` of a
+/// source to every offset in `tos` of a target, and checks that the bytes
+/// arrive in order and nothing around them changes.
+#[cfg(test)]
+pub(crate) fn check_copies(
+    copy: fn(&mut [u8], &[u8]),
+    lens: &[usize],
+    froms: &[usize],
+    tos: &[usize],
+) {
+    let span = |v: &[usize]| v.iter().max().copied().unwrap_or(0);
+    let (len, from, to) = (span(lens), span(froms), span(tos));
+    let source: Vec<u8> = (0..(from + len) as u32)
+        .map(|i| (i * 7 + i / 251) as u8)
+        .collect();
+    let mut target = vec![0u8; to + len + 64];
+    for &len in lens {
+        for &from in froms {
+            for &to in tos {
+                let src = &source[from..from + len];
+                target.fill(0xA5);
+                copy(&mut target[to..to + len], src);
+                assert_eq!(
+                    &target[to..to + len],
+                    src,
+                    "len {len}, from {from}, to {to}"
+                );
+                assert!(target[..to].iter().all(|&b| b == 0xA5), "nothing before");
+                assert!(
+                    target[to + len..].iter().all(|&b| b == 0xA5),
+                    "nothing after"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,19 +93,12 @@ mod tests {
     /// arrive in order, whichever way they were copied.
     #[test]
     fn copies_every_alignment() {
-        let source: Vec<u8> = (0..70_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
-        let mut target = vec![0u8; 70_000];
-        for len in [0, 1, 2047, 2048, 2049, 5000, 65_536] {
-            for from in [0, 1, 8, 15, 63, 64, 200] {
-                for to in [0, 1, 9, 16, 17, 70, 100, 200] {
-                    let src = &source[from..from + len];
-                    let dst = &mut target[to..to + len];
-                    dst.fill(0xA5);
-                    copy_bytes(dst, src);
-                    assert_eq!(dst, src, "len {len}, from {from}, to {to}");
-                }
-            }
-        }
+        check_copies(
+            copy_bytes,
+            &[0, 1, 2047, 2048, 2049, 5000, 65_536],
+            &[0, 1, 8, 15, 63, 64, 200],
+            &[0, 1, 9, 16, 17, 70, 100, 200],
+        );
     }
 
     #[test]

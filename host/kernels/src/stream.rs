@@ -50,30 +50,16 @@ pub fn stream_bytes(dst: &mut [u8], src: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::copy::check_copies;
 
     /// Every alignment of both ends and lengths around the 16-byte steps.
     #[test]
     fn copies_every_alignment_and_length() {
-        let source: Vec<u8> = (0..40_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
-        let mut target = vec![0u8; 40_100];
-        for len in [0, 1, 15, 16, 17, 31, 32, 33, 4095, 4096, 32_768] {
-            for from in [0, 1, 8, 15] {
-                for to in [0, 1, 7, 16, 31] {
-                    let src = &source[from..from + len];
-                    target.fill(0xA5);
-                    stream_bytes(&mut target[to..to + len], src);
-                    assert_eq!(
-                        &target[to..to + len],
-                        src,
-                        "len {len}, from {from}, to {to}"
-                    );
-                    assert!(target[..to].iter().all(|&b| b == 0xA5), "nothing before");
-                    assert!(
-                        target[to + len..].iter().all(|&b| b == 0xA5),
-                        "nothing after"
-                    );
-                }
-            }
-        }
+        check_copies(
+            stream_bytes,
+            &[0, 1, 15, 16, 17, 31, 32, 33, 4095, 4096, 32_768],
+            &[0, 1, 8, 15],
+            &[0, 1, 7, 16, 31],
+        );
     }
 }
