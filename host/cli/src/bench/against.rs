@@ -10,7 +10,7 @@ use super::data::{
     COMPARED_CODECS, COMPARED_DATASETS, COMPARED_FILTERS, Dataset, builtin, dataset,
 };
 use super::peer::{Peer, PeerRow};
-use super::{Checks, Options, Row, measure};
+use super::{Checks, Measuring, Options, Row};
 
 /// One row of both sides.
 struct Compared {
@@ -77,7 +77,7 @@ pub(super) fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "sandpress bench --against python-blosc2: {version}; {} MB per dataset, chunks of {} bytes, \
-         compress into a super-chunk and decompress into one buffer, best of {}, checksums {}",
+         compress into a super-chunk and decompress into one buffer, best of {} rounds (the two sides in turn), checksums {}",
         opts.size_mb,
         opts.chunksize,
         opts.repeat,
@@ -115,14 +115,11 @@ pub(super) fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
                 }
                 let p = builtin(codec, filter)?;
                 for &t in &opts.threads {
-                    let theirs = peer.measure(
-                        data.name,
-                        (codec.0, codec.2, filter),
-                        t,
-                        opts.repeat,
-                        opts.chunksize,
-                    )?;
-                    let mut ours = measure(opts, data, &p, t, checks, "")?;
+                    // The two sides take turns, round by round.
+                    peer.row(data.name, (codec.0, codec.2, filter), t, opts.chunksize)?;
+                    let mut ours = Measuring::new(opts, data, &p, t, checks, "")?;
+                    let theirs = peer.rounds(opts.repeat, || ours.round())?;
+                    let mut ours = ours.row();
                     ours.pipeline = p.name.clone();
                     let row = Compared {
                         ours,

@@ -147,18 +147,104 @@ struct Row {
     cratio: f64,
 }
 
-fn best<T>(repeat: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Duration, T)> {
-    let mut fastest = Duration::MAX;
-    let mut last = None;
-    for _ in 0..repeat.max(1) {
-        let t = Instant::now();
-        let r = f()?;
-        fastest = fastest.min(t.elapsed());
-        last = Some(r);
-    }
-    Ok((fastest, last.context("no repetition ran")?))
+/// One row being measured: its data in a buffer like numpy's, the buffer
+/// it decompresses into (already touched, so no round pays its page
+/// faults), and the fastest round so far.
+struct Measuring<'a> {
+    data: &'a Dataset,
+    pipeline: String,
+    registry: sandpress_core::Registry,
+    chunksize: usize,
+    cp: CParams,
+    dp: DParams,
+    input: buffer::Buffer,
+    out: buffer::Buffer,
+    compress: Duration,
+    decompress: Duration,
+    cratio: f64,
 }
 
+impl<'a> Measuring<'a> {
+    fn new(
+        opts: &Options,
+        data: &'a Dataset,
+        p: &Pipeline,
+        threads: usize,
+        checks: Checks,
+        label: &str,
+    ) -> Result<Measuring<'a>> {
+        let cp = CParams {
+            codec: p.codec,
+            clevel: p.clevel,
+            typesize: data.typesize,
+            nthreads: threads,
+            filters: p.filters,
+            verify: checks != Checks::NoVerify,
+            checksums: checks != Checks::NoChecksums,
+            ..CParams::default()
+        };
+        let dp = DParams {
+            nthreads: threads,
+            check: checks != Checks::NoChecksums,
+            ..DParams::default()
+        };
+        let mut out = buffer::Buffer::zeroed(data.bytes.len())?;
+        out.fill(1);
+        Ok(Measuring {
+            data,
+            pipeline: format!("{}{}{label}", p.name, checks.suffix()),
+            registry: p.registry.clone(),
+            chunksize: opts.chunksize,
+            cp,
+            dp,
+            input: buffer::Buffer::copy_of(&data.bytes)?,
+            out,
+            compress: Duration::MAX,
+            decompress: Duration::MAX,
+            cratio: 0.0,
+        })
+    }
+
+    /// Compresses the data into a new super-chunk, decompresses it into the
+    /// buffer, checks the round trip, and keeps the fastest times.
+    fn round(&mut self) -> Result<()> {
+        let t = Instant::now();
+        let mut s = SChunk::new(
+            self.chunksize,
+            self.cp.clone(),
+            self.dp.clone(),
+            self.registry.clone(),
+        )?;
+        s.append(&self.input)?;
+        self.compress = self.compress.min(t.elapsed());
+        let t = Instant::now();
+        s.get_slice(0..s.nitems(), &mut self.out)?;
+        self.decompress = self.decompress.min(t.elapsed());
+        anyhow::ensure!(
+            *self.out == self.data.bytes[..],
+            "{} on {} did not round-trip",
+            self.pipeline,
+            self.data.name
+        );
+        self.cratio = s.cratio();
+        Ok(())
+    }
+
+    /// The row: MB/s of the fastest rounds.
+    fn row(self) -> Row {
+        let mb = self.data.bytes.len() as f64 / 1e6;
+        Row {
+            dataset: self.data.name,
+            pipeline: self.pipeline,
+            threads: self.cp.nthreads,
+            compress: mb / self.compress.as_secs_f64(),
+            decompress: mb / self.decompress.as_secs_f64(),
+            cratio: self.cratio,
+        }
+    }
+}
+
+/// Measures one row: the fastest of `opts.repeat` rounds.
 fn measure(
     opts: &Options,
     data: &Dataset,
@@ -167,46 +253,11 @@ fn measure(
     checks: Checks,
     label: &str,
 ) -> Result<Row> {
-    let cp = CParams {
-        codec: p.codec,
-        clevel: p.clevel,
-        typesize: data.typesize,
-        nthreads: threads,
-        filters: p.filters,
-        verify: checks != Checks::NoVerify,
-        checksums: checks != Checks::NoChecksums,
-        ..CParams::default()
-    };
-    let dp = DParams {
-        nthreads: threads,
-        check: checks != Checks::NoChecksums,
-        ..DParams::default()
-    };
-    let input = buffer::Buffer::copy_of(&data.bytes)?;
-    let (ctime, schunk) = best(opts.repeat, || {
-        let mut s = SChunk::new(opts.chunksize, cp.clone(), dp.clone(), p.registry.clone())?;
-        s.append(&input)?;
-        Ok(s)
-    })?;
-    let mut out = buffer::Buffer::zeroed(data.bytes.len())?;
-    let (dtime, ()) = best(opts.repeat, || {
-        Ok(schunk.get_slice(0..schunk.nitems(), &mut out)?)
-    })?;
-    anyhow::ensure!(
-        *out == data.bytes[..],
-        "{} on {} did not round-trip",
-        p.name,
-        data.name
-    );
-    let mb = data.bytes.len() as f64 / 1e6;
-    Ok(Row {
-        dataset: data.name,
-        pipeline: format!("{}{}{label}", p.name, checks.suffix()),
-        threads,
-        compress: mb / ctime.as_secs_f64(),
-        decompress: mb / dtime.as_secs_f64(),
-        cratio: schunk.cratio(),
-    })
+    let mut m = Measuring::new(opts, data, p, threads, checks, label)?;
+    for _ in 0..opts.repeat.max(1) {
+        m.round()?;
+    }
+    Ok(m.row())
 }
 
 fn find<'r>(rows: &'r [Row], dataset: &str, pipeline: &str, threads: usize) -> Option<&'r Row> {

@@ -94,20 +94,25 @@ impl Peer {
         Ok(())
     }
 
-    /// Measures one row on the peer: dataset `name` through `(codec,
-    /// clevel, filter)`.
-    pub(super) fn measure(
+    /// Sets the row the next rounds measure: dataset `name` through
+    /// `(codec, clevel, filter)`.
+    pub(super) fn row(
         &mut self,
         name: &str,
         (codec, clevel, filter): (&str, u8, &str),
         threads: usize,
-        repeat: usize,
         chunksize: usize,
-    ) -> Result<PeerRow> {
-        let r = self.ask(json!({
-            "op": "measure", "name": name, "codec": codec, "clevel": clevel,
-            "filter": filter, "threads": threads, "repeat": repeat, "chunksize": chunksize,
+    ) -> Result<()> {
+        self.ask(json!({
+            "op": "row", "name": name, "codec": codec, "clevel": clevel,
+            "filter": filter, "threads": threads, "chunksize": chunksize,
         }))?;
+        Ok(())
+    }
+
+    /// Measures one round of the row: compress, then decompress.
+    pub(super) fn round(&mut self) -> Result<PeerRow> {
+        let r = self.ask(json!({"op": "round"}))?;
         let num = |k: &str| {
             r[k].as_f64()
                 .with_context(|| format!("peer answer lacks {k}"))
@@ -118,6 +123,29 @@ impl Peer {
             cbytes: num("cbytes")? as u64,
             blocksize: num("blocksize")? as u64,
         })
+    }
+
+    /// The fastest of `repeat` rounds of the row on the peer, each one run
+    /// by `between` after the peer's (so that the two sides take turns).
+    pub(super) fn rounds(
+        &mut self,
+        repeat: usize,
+        mut between: impl FnMut() -> Result<()>,
+    ) -> Result<PeerRow> {
+        let mut best: Option<PeerRow> = None;
+        for _ in 0..repeat.max(1) {
+            let r = self.round()?;
+            between()?;
+            best = Some(match best {
+                None => r,
+                Some(b) => PeerRow {
+                    compress_s: b.compress_s.min(r.compress_s),
+                    decompress_s: b.decompress_s.min(r.decompress_s),
+                    ..r
+                },
+            });
+        }
+        best.context("no round ran")
     }
 }
 
