@@ -32,6 +32,16 @@ fn read_u32(src: &[u8], at: usize) -> u32 {
     }
 }
 
+/// The 8 bytes at `at`, little-endian (0 past the end, which the encoder
+/// never reads).
+#[inline(always)]
+fn read_u64(src: &[u8], at: usize) -> u64 {
+    match src.get(at..at + 8) {
+        Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+        _ => 0,
+    }
+}
+
 fn hash(v: u32, bits: u32) -> usize {
     (v.wrapping_mul(2_654_435_761) >> (32 - bits)) as usize
 }
@@ -64,6 +74,7 @@ impl Out<'_> {
 
 impl Sink for Out<'_> {
     /// Literal runs of at most 32 bytes, each behind its length.
+    #[inline(always)]
     fn literals(&mut self, lits: &[u8]) -> bool {
         lits.chunks(MAX_LITERALS)
             .all(|run| self.put(&[run.len() as u8 - 1]) && self.put(run))
@@ -71,6 +82,7 @@ impl Sink for Out<'_> {
 
     /// A match of `len` (at least 3) bytes from `distance` (1 to 73,727)
     /// back.
+    #[inline(always)]
     fn matched(&mut self, len: usize, distance: usize) -> bool {
         let far = distance > NEAR_DISTANCE;
         let high = if far { 31 } else { (distance - 1) >> 8 };
@@ -172,7 +184,9 @@ fn encode_with(table: &mut Table, clevel: u8, src: &[u8], sink: &mut impl Sink) 
     // Skip faster through data that does not match, less so at high clevels.
     let skip_shift = 4 + u32::from(clevel.min(9)) / 2;
     while ip < limit {
-        let v = read_u32(src, ip);
+        // `ip + 8 < match_end`: the 8 bytes here are all the search reads.
+        let word = read_u64(src, ip);
+        let v = word as u32;
         let h = hash(v, bits);
         let stored = table[h];
         table[h] = base + ip as u32;
@@ -181,11 +195,19 @@ fn encode_with(table: &mut Table, clevel: u8, src: &[u8], sink: &mut impl Sink) 
             continue;
         };
         let distance = ip - cand;
-        if cand >= ip || distance > FAR_DISTANCE || read_u32(src, cand) != v {
+        // Both 8-byte words at once: the first 4 bytes decide whether this
+        // is a match at all, and most matches end within the 8 (too short
+        // to take), so only the longer ones need `common`.
+        let diff = read_u64(src, cand) ^ word;
+        if cand >= ip || distance > FAR_DISTANCE || diff as u32 != 0 {
             ip += 1 + ((ip - anchor) >> skip_shift);
             continue;
         }
-        let matched = 4 + common(src, cand + 4, ip + 4, match_end);
+        let matched = if diff != 0 {
+            diff.trailing_zeros() as usize / 8
+        } else {
+            8 + common(src, cand + 8, ip + 8, match_end)
+        };
         // Short matches are taken as literals, and a match gives up its
         // last byte to the next search, which then starts where the data
         // may change pattern: in periodic data (bit planes of a ramp, say)
