@@ -236,6 +236,15 @@ fn encode_with(table: &mut Table, clevel: u8, src: &[u8], sink: &mut impl Sink) 
 fn common(src: &[u8], a: usize, b: usize, end: usize) -> usize {
     let (x, y) = (&src[a..end], &src[b..end]);
     let mut n = 0;
+    // 32 bytes at a time while they are all equal (the long matches of
+    // runs and repeats), then 8 at a time to find the first that differs.
+    while let (Some(p), Some(q)) = (
+        x.get(n..).and_then(<[u8]>::first_chunk::<32>),
+        y.get(n..).and_then(<[u8]>::first_chunk::<32>),
+    ) && p == q
+    {
+        n += 32;
+    }
     while let (Some(p), Some(q)) = (x.get(n..n + 8), y.get(n..n + 8)) {
         let diff = u64::from_le_bytes(p.try_into().unwrap_or_default())
             ^ u64::from_le_bytes(q.try_into().unwrap_or_default());
