@@ -125,8 +125,9 @@ impl Peer {
         })
     }
 
-    /// The fastest of `repeat` rounds of the row on the peer, each one run
-    /// by `between` after the peer's (so that the two sides take turns).
+    /// The fastest of `repeat` rounds of the row on the peer, each followed
+    /// by `between` (sandpress's round of the same row), so that the two
+    /// sides take turns.
     pub(super) fn rounds(
         &mut self,
         repeat: usize,
