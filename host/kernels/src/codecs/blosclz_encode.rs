@@ -25,13 +25,6 @@ const MIN_MATCHED: usize = 7;
 /// Bytes at the end of a match left to the next search.
 const GIVEN_BACK: usize = 1;
 
-fn read_u32(src: &[u8], at: usize) -> u32 {
-    match src.get(at..at + 4) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-        _ => 0,
-    }
-}
-
 /// The 8 bytes at `at`, little-endian (0 past the end, which the encoder
 /// never reads).
 #[inline(always)]
@@ -48,7 +41,8 @@ fn hash(v: u32, bits: u32) -> usize {
 
 /// Where the encoder's instructions go: `false` when there is no room.
 trait Sink {
-    fn literals(&mut self, lits: &[u8]) -> bool;
+    /// `src[from..to]` as literal runs.
+    fn literals(&mut self, src: &[u8], from: usize, to: usize) -> bool;
     fn matched(&mut self, len: usize, distance: usize) -> bool;
 }
 
@@ -75,8 +69,24 @@ impl Out<'_> {
 impl Sink for Out<'_> {
     /// Literal runs of at most 32 bytes, each behind its length.
     #[inline(always)]
-    fn literals(&mut self, lits: &[u8]) -> bool {
-        lits.chunks(MAX_LITERALS)
+    fn literals(&mut self, src: &[u8], from: usize, to: usize) -> bool {
+        let n = to - from;
+        // One run, as most are: its length, then a fixed 32-byte copy when
+        // both sides have the room (bytes past the run are scratch, written
+        // over next).
+        if (1..=MAX_LITERALS).contains(&n)
+            && let (Some(run), Some(room)) = (
+                src.get(from..from + MAX_LITERALS),
+                self.dst.get_mut(self.at..self.at + 1 + MAX_LITERALS),
+            )
+        {
+            room[0] = n as u8 - 1;
+            room[1..].copy_from_slice(run);
+            self.at += 1 + n;
+            return true;
+        }
+        src[from..to]
+            .chunks(MAX_LITERALS)
             .all(|run| self.put(&[run.len() as u8 - 1]) && self.put(run))
     }
 
@@ -86,6 +96,10 @@ impl Sink for Out<'_> {
     fn matched(&mut self, len: usize, distance: usize) -> bool {
         let far = distance > NEAR_DISTANCE;
         let high = if far { 31 } else { (distance - 1) >> 8 };
+        if len <= 8 && !far {
+            // The common case in one go.
+            return self.put(&[((len - 2) << 5 | high) as u8, (distance - 1) as u8]);
+        }
         let ok = if len <= 8 {
             self.put(&[((len - 2) << 5 | high) as u8])
         } else {
@@ -110,8 +124,9 @@ impl Sink for Out<'_> {
 struct Count(usize);
 
 impl Sink for Count {
-    fn literals(&mut self, lits: &[u8]) -> bool {
-        self.0 += lits.len() + lits.len().div_ceil(MAX_LITERALS);
+    fn literals(&mut self, _src: &[u8], from: usize, to: usize) -> bool {
+        let n = to - from;
+        self.0 += n + n.div_ceil(MAX_LITERALS);
         true
     }
 
@@ -218,18 +233,19 @@ fn encode_with(table: &mut Table, clevel: u8, src: &[u8], sink: &mut impl Sink) 
             continue;
         }
         let len = matched - GIVEN_BACK;
-        if !(sink.literals(&src[anchor..ip]) && sink.matched(len, distance)) {
+        if !(sink.literals(src, anchor, ip) && sink.matched(len, distance)) {
             return false;
         }
         ip += len;
         anchor = ip;
         if ip < limit {
-            for at in [ip - 2, ip - 1] {
-                table[hash(read_u32(src, at), bits)] = base + at as u32;
-            }
+            // The two positions before the next search, from one read.
+            let word = read_u64(src, ip - 2);
+            table[hash(word as u32, bits)] = base + (ip - 2) as u32;
+            table[hash((word >> 8) as u32, bits)] = base + (ip - 1) as u32;
         }
     }
-    sink.literals(&src[anchor..])
+    sink.literals(src, anchor, src.len())
 }
 
 /// Length of the common prefix of `src[a..]` and `src[b..end]`, `a < b`.
@@ -288,7 +304,8 @@ fn worth_it(clevel: u8, src: &[u8]) -> bool {
 }
 
 /// Compresses `src` into `dst` as the pipeline does: `Some(n)` with the
-/// stream in `dst[..n]`; `None` when it does not fit in `dst.len()` bytes,
+/// stream in `dst[..n]` (bytes of `dst` past it may have been written);
+/// `None` when it does not fit in `dst.len()` bytes,
 /// when `src` is shorter than 16 bytes, or when a probe of its last
 /// quarter says it would not compress by the clevel's minimum ratio (then
 /// the caller stores the data raw, as C-Blosc2 does).
