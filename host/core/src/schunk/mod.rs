@@ -20,8 +20,14 @@ const STREAM_ABOVE: usize = 32 << 20;
 
 mod persist;
 
+/// One stored chunk. An `Arc` so that staging an edit clones the list, not
+/// the chunks; of a `Vec` so that a chunk just compressed is moved in, not
+/// copied (an `Arc<[u8]>` made from a `Vec` copies it into fresh pages,
+/// which cost as much as a fast codec's work).
+type Chunk = Arc<Vec<u8>>;
+
 /// A chunk just made, with the checksum of its uncompressed bytes.
-type Made = (Arc<[u8]>, Option<u64>);
+type Made = (Chunk, Option<u64>);
 
 /// An ordered list of Blosc2 chunks, all of `chunksize` uncompressed bytes
 /// except possibly the last.
@@ -46,7 +52,7 @@ pub struct SChunk {
     cparams: CParams,
     dparams: DParams,
     registry: Registry,
-    chunks: Vec<Arc<[u8]>>,
+    chunks: Vec<Chunk>,
     /// Uncompressed size of each chunk.
     sizes: Vec<usize>,
     /// Checksum of each chunk's uncompressed bytes, when known
@@ -208,7 +214,7 @@ impl SChunk {
     /// `index`; returns it with its checksum.
     fn make_chunk(&self, data: &[u8], index: usize) -> Result<Made> {
         let chunk = compress_chunk(data, &self.cparams, &self.registry, index as u64)?;
-        Ok((chunk.into(), checksum_of(&self.cparams, data)))
+        Ok((Arc::new(chunk), checksum_of(&self.cparams, data)))
     }
 
     /// Compresses consecutive pieces of `data` as chunks `first..`, in
@@ -316,7 +322,7 @@ impl SChunk {
         sizes.insert(i, size);
         self.check_sizes(&sizes)?;
         self.sizes = sizes;
-        self.chunks.insert(i, chunk.into());
+        self.chunks.insert(i, Arc::new(chunk));
         self.sums.insert(i, None);
         Ok(self.chunks.len())
     }
@@ -331,7 +337,7 @@ impl SChunk {
         sizes[i] = size;
         self.check_sizes(&sizes)?;
         self.sizes = sizes;
-        self.chunks[i] = chunk.into();
+        self.chunks[i] = Arc::new(chunk);
         self.sums[i] = None;
         Ok(())
     }

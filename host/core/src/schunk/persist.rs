@@ -50,7 +50,7 @@ impl SChunk {
         let mut sizes = Vec::with_capacity(n);
         let mut sums = Vec::with_capacity(n);
         for i in 0..n {
-            chunks.push(Arc::from(f.chunk(i)?));
+            chunks.push(Arc::new(f.chunk(i)?));
             sizes.push(f.chunk_nbytes(i)?);
             sums.push(f.checksum(i));
         }
