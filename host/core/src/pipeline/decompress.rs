@@ -1,7 +1,7 @@
 //! Decompressing one chunk.
 
 use rayon::prelude::*;
-use sandpress_format::{BlockData, ChunkView, FormatError, Special, Stream, ids};
+use sandpress_format::{BlockData, ChunkView, FormatError, Special, Stream};
 use sandpress_kernels::stream::stream_bytes;
 
 use super::resolve::{self, CodecRef, FilterRef, Site};
@@ -190,19 +190,18 @@ fn decompress_chunk_to(
 impl Job<'_> {
     /// Whether a block decoded in a buffer and streamed out reaches a
     /// streamed output sooner than one decoded in place: yes when a filter
-    /// or a postfilter writes the block's last pass, or BloscLZ, whose long
-    /// copies write faster than ordinary stores reach memory; no when
-    /// Zstandard or LZ4 write the block themselves, more slowly than the
-    /// extra pass costs. Measured on 64 MiB int32 arrays, 8 MiB chunks,
-    /// 1 thread, in place against streamed: zstd-1 + none on a run of one
-    /// value 12.4-13.7 against 8.0-10.7 GB/s, lz4-1 + none on a random
-    /// walk 1.7-2.3 against 1.5-1.9; blosclz-5 + none on the run 14.7-14.9
-    /// against 17.0-17.4; zstd-1 + shuffle on arange 6.2-7.0 against
-    /// 9.5.
+    /// or a postfilter writes the block's last pass (a pass as fast as a
+    /// copy, which the extra pass then pays for by skipping the reads of
+    /// ordinary stores); no when a built-in codec writes the block itself,
+    /// more slowly than the extra pass costs. Measured on 64 MiB int32
+    /// arrays, 8 MiB chunks, 1 thread, in place against streamed: zstd-1 +
+    /// none on a run of one value 12.4-13.7 against 8.0-10.7 GB/s, lz4-1 +
+    /// none on a random walk 1.7-2.3 against 1.5-1.9, blosclz-5 + none on
+    /// the run 18.0-23.8 (once 14.0) against 15.2-16.0; zstd-1 + shuffle
+    /// on arange 6.2-7.0 against 9.5.
     fn streaming_pays(&self) -> bool {
-        let codec_writes_slowly =
-            matches!(self.codec, Some(CodecRef::Builtin(id)) if id != ids::BLOSCLZ);
-        !(self.filters.is_empty() && self.postfilter.is_none() && codec_writes_slowly)
+        let codec_writes_last = matches!(self.codec, Some(CodecRef::Builtin(_)));
+        !(self.filters.is_empty() && self.postfilter.is_none() && codec_writes_last)
     }
 
     fn site(&self, block: usize) -> Site {

@@ -232,6 +232,29 @@ fn copy_match(dst: &mut [u8], op: usize, distance: usize, len: usize) {
         for i in distance..w.len() {
             w[i] = w[i - distance];
         }
+    } else if len >= 2 * PATTERN && distance <= PATTERN / 4 {
+        // A long run of a short period (a repeated value): `PATTERN` bytes
+        // that hold it, built once on the stack, stored again and again a
+        // whole number of periods apart. Stores alone reach memory faster
+        // than copies of the bytes just written, which read them back.
+        let mut pattern = [0; PATTERN];
+        pattern[..distance].copy_from_slice(&dst[start..op]);
+        let mut have = distance;
+        while have < PATTERN {
+            let n = have.min(PATTERN - have);
+            pattern.copy_within(0..n, have);
+            have += n;
+        }
+        let step = PATTERN - PATTERN % distance;
+        let end = op + len;
+        let mut cur = op;
+        while let Some(w) = dst[cur..end].first_chunk_mut::<PATTERN>() {
+            *w = pattern;
+            cur += step;
+        }
+        // The rest, under `PATTERN` bytes: `cur - start` is a whole number
+        // of periods.
+        dst.copy_within(start..start + (end - cur), cur);
     } else {
         // The bytes from `start` repeat with period `distance`: copy what is
         // already there, doubling the span each time.
@@ -244,6 +267,9 @@ fn copy_match(dst: &mut [u8], op: usize, distance: usize, len: usize) {
         }
     }
 }
+
+/// Bytes of pattern a long run of a short period is stored from.
+const PATTERN: usize = 256;
 
 #[cfg(test)]
 mod tests {
@@ -320,12 +346,18 @@ mod tests {
 
     #[test]
     fn overlapping_matches_repeat_their_pattern() {
-        for distance in 1..=32 {
-            for len in [3, 8, 9, 16, 17, 100, 263, 1000] {
-                let mut s = vec![31];
-                s.extend(0..32u8);
+        // Every short distance, and the edges of the long runs' paths.
+        let distances = (1..=32).chain([33, 63, 64, 65, 127, 128, 129, 160]);
+        for distance in distances {
+            for len in [3, 8, 9, 16, 17, 100, 263, 511, 512, 513, 1000, 4099] {
+                // 160 literals (five runs of 32), then the match.
+                let mut s = Vec::new();
+                for run in 0..5u8 {
+                    s.push(31);
+                    s.extend(run * 32..run * 32 + 32);
+                }
                 put_match(&mut s, len, distance);
-                let mut expected: Vec<u8> = (0..32).collect();
+                let mut expected: Vec<u8> = (0..160).collect();
                 for _ in 0..len {
                     expected.push(expected[expected.len() - distance]);
                 }
