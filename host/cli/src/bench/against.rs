@@ -3,6 +3,7 @@
 //! data, by the same method, with the ratio printed per row.
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -11,6 +12,10 @@ use super::data::{
 };
 use super::peer::{Peer, PeerRow};
 use super::{Checks, Measuring, Options, Row};
+
+/// The time both sides take together over a row's rounds, at the least:
+/// a row whose rounds take a few milliseconds runs more of them.
+const LEAST_PER_ROW: Duration = Duration::from_millis(1500);
 
 /// One row of both sides.
 struct Compared {
@@ -77,10 +82,13 @@ pub(super) fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "sandpress bench --against python-blosc2: {version}; {} MB per dataset, chunks of {} bytes, \
-         compress into a super-chunk and decompress into one buffer, best of {} rounds (the two sides in turn), checksums {}",
+         compress into a super-chunk and decompress into one buffer, best of {} rounds (the two sides in turn; \
+         more, up to {}, while a row has taken under {:.1} s), checksums {}",
         opts.size_mb,
         opts.chunksize,
         opts.repeat,
+        opts.repeat.max(1) * super::peer::MORE_ROUNDS,
+        LEAST_PER_ROW.as_secs_f64(),
         if opts.checksums {
             "on (python-blosc2 writes none)"
         } else {
@@ -118,7 +126,7 @@ pub(super) fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
                     // The two sides take turns, round by round.
                     peer.row(data.name, (codec.0, codec.2, filter), t, opts.chunksize)?;
                     let mut ours = Measuring::new(opts, data, &p, t, checks, "")?;
-                    let theirs = peer.rounds(opts.repeat, || ours.round())?;
+                    let theirs = peer.rounds(opts.repeat, LEAST_PER_ROW, || ours.round())?;
                     let mut ours = ours.row();
                     ours.pipeline = p.name.clone();
                     let row = Compared {

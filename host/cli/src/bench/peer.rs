@@ -4,12 +4,16 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 /// The script the child runs, kept next to this file.
 const SCRIPT: &str = include_str!("blosc2_peer.py");
+
+/// At most this many times `--repeat` rounds per row, however short.
+pub(super) const MORE_ROUNDS: usize = 8;
 
 /// What python-blosc2 measured for one row.
 pub(super) struct PeerRow {
@@ -125,16 +129,25 @@ impl Peer {
         })
     }
 
-    /// The fastest of `repeat` rounds of the row on the peer, each followed
-    /// by `between` (sandpress's round of the same row), so that the two
-    /// sides take turns.
+    /// The fastest of the rounds of the row on the peer, each followed by
+    /// `between` (sandpress's round of the same row), so that the two sides
+    /// take turns: `repeat` rounds, and more while both sides together have
+    /// taken less than `least` (up to [`MORE_ROUNDS`] times `repeat`), so
+    /// that a row of a few milliseconds per round is not decided by one
+    /// slow spell of the machine.
     pub(super) fn rounds(
         &mut self,
         repeat: usize,
+        least: Duration,
         mut between: impl FnMut() -> Result<()>,
     ) -> Result<PeerRow> {
         let mut best: Option<PeerRow> = None;
-        for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let repeat = repeat.max(1);
+        for done in 0.. {
+            if done >= repeat && (started.elapsed() >= least || done >= MORE_ROUNDS * repeat) {
+                break;
+            }
             let r = self.round()?;
             between()?;
             best = Some(match best {
