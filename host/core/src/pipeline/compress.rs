@@ -114,90 +114,34 @@ pub fn compress_chunk(
     }
     let nblocks = data.len().div_ceil(blocksize);
     // Each block is written straight into the chunk, in a slot that holds
-    // its worst case (every stream raw, behind its 4-byte size).
+    // its worst case (every stream raw, behind its 4-byte size). One thread
+    // writes the blocks one after the other; several write each into its
+    // own slot, then the blocks are moved together. The buffer is the
+    // calling thread's, kept from chunk to chunk.
     let streams = if split { usize::from(cp.typesize) } else { 1 };
     let slot = blocksize + 4 * streams;
     let bstarts_end = HEADER_LEN + 4 * nblocks;
-    let len = bstarts_end + nblocks * slot;
-    if cp.nthreads > 1 && nblocks > 1 {
-        // Several threads write each block into its own slot, then the
-        // blocks are moved together and copied out. The buffer is the
-        // calling thread's, kept from chunk to chunk: in fresh memory every
-        // slot would fault in at least a page however little its block
-        // holds (a run of one value, zstd-1: 0.75-0.77x python-blosc2's
-        // speed at 2 threads that way, against 1.11-1.23x).
-        with_chunk_buffer(len, |out| {
-            Ok(
-                match job.write_blocks(out, bstarts_end, nblocks, slot, &mut header)? {
-                    Body::Blocks(end) => out[..end].to_vec(),
-                    Body::Raw => raw_chunk(&job, header)?,
-                    Body::Zeros => header.to_bytes().to_vec(),
-                },
-            )
-        })
-    } else {
-        // One thread writes the blocks one after the other into the
-        // chunk's own allocation, which is then cut to size: only the pages
-        // the blocks reach are touched (the allocation comes zeroed from
-        // the system), and the chunk is not copied, which a fast codec
-        // would feel (zstd-1 on arange: 0.74-0.81x python-blosc2's speed
-        // with a copy, 0.92-0.94x without).
-        let mut out = vec![0; len];
-        match job.write_blocks(&mut out, bstarts_end, nblocks, slot, &mut header)? {
-            Body::Blocks(end) => {
-                out.truncate(end);
-                out.shrink_to_fit();
-                Ok(out)
-            }
-            Body::Raw => raw_chunk(&job, header),
-            Body::Zeros => Ok(header.to_bytes().to_vec()),
-        }
-    }
-}
-
-/// What a chunk's body turned out to be.
-enum Body {
-    /// The blocks, in `out[..end]` behind the header and their offsets.
-    Blocks(usize),
-    /// Larger than the data: the chunk is stored raw.
-    Raw,
-    /// Every block is zeros: the header alone says so.
-    Zeros,
-}
-
-impl Job<'_> {
-    /// Compresses every block into `out` (`nblocks` slots of `slot` bytes
-    /// from `bstarts_end`), writes the block offsets and the header, and
-    /// says what the body is.
-    fn write_blocks(
-        &self,
-        out: &mut [u8],
-        bstarts_end: usize,
-        nblocks: usize,
-        slot: usize,
-        header: &mut ChunkHeader,
-    ) -> Result<Body> {
-        let cp = self.cp;
+    with_chunk_buffer(bstarts_end + nblocks * slot, |out| {
         let body = &mut out[bstarts_end..];
-        let parallel = cp.nthreads > 1 && nblocks > 1;
         let done: Vec<Block> = parallel::run(cp.nthreads, || {
-            if parallel {
+            if cp.nthreads > 1 && nblocks > 1 {
                 body.par_chunks_mut(slot)
                     .enumerate()
-                    .map(|(j, dst)| with_scratch(|s| self.compress_block(j, dst, s)))
+                    .map(|(j, dst)| with_scratch(|s| job.compress_block(j, dst, s)))
                     .collect::<Result<Vec<_>>>()
             } else {
                 let mut at = 0;
                 let mut done = Vec::with_capacity(nblocks);
                 for j in 0..nblocks {
                     let block =
-                        with_scratch(|s| self.compress_block(j, &mut body[at..at + slot], s))?;
+                        with_scratch(|s| job.compress_block(j, &mut body[at..at + slot], s))?;
                     at += block.len;
                     done.push(block);
                 }
                 Ok(done)
             }
         })?;
+        let parallel = cp.nthreads > 1 && nblocks > 1;
         let mut end = bstarts_end;
         for (j, block) in done.iter().enumerate() {
             if parallel && j > 0 {
@@ -214,18 +158,18 @@ impl Job<'_> {
             cp.nthreads,
         )?;
 
-        if end > HEADER_LEN + self.data.len() {
-            return Ok(Body::Raw);
+        if end > HEADER_LEN + data.len() {
+            return raw_chunk(&job, header);
         }
         if all_zeros {
             header.set_special(Special::Zeros);
             header.cbytes = HEADER_LEN as u32;
-            return Ok(Body::Zeros);
+            return Ok(header.to_bytes().to_vec());
         }
         header.cbytes = end as u32;
         out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
-        Ok(Body::Blocks(end))
-    }
+        Ok(out[..end].to_vec())
+    })
 }
 
 /// Chunk buffers larger than this are not kept for the next chunk.
