@@ -12,7 +12,7 @@
 //!   warm and idle, and after idle workers (and their instances) are gone.
 //!
 //! With `--replicas`: two replicas on one S3-compatible bucket against one
-//! (see [`replicas`]).
+//! (see the `replicas` module).
 //!
 //! Bounded in requests and time; the figures are ratios to a reference
 //! measured in the same run.

@@ -179,7 +179,7 @@ impl PipelinedWriter {
         self.w.finish()
     }
 
-    /// Completes a frame made by [`create_temp`](Self::create_temp) and
+    /// Completes a frame made by [`FrameWriter::create_temp`] and
     /// returns its file, positioned at the start.
     pub fn finish_temp(self) -> Result<(std::fs::File, FrameStats)> {
         self.w.finish_temp()

@@ -20,7 +20,7 @@ impl<S: ReadAt> Frame<S> {
     ///
     /// As [`decompress_in_order`](Self::decompress_in_order), but the
     /// workers write at their chunk's offset themselves (positioned
-    /// writes, so a file, not a pipe): with [`DParams::nthreads`] > 1 the
+    /// writes, so a file, not a pipe): with [`DParams::nthreads`](crate::DParams::nthreads) > 1 the
     /// copies into the file run in parallel as well. The first error
     /// stops everything; what was written is then incomplete.
     ///

@@ -57,11 +57,12 @@ pub fn decompress_chunk(
 
 /// [`decompress_chunk`] for an output far larger than the caches that will
 /// not be read again soon (a whole array decompressed into the caller's
-/// buffer): each block is decoded in a buffer its thread keeps, then
-/// written to `out` with non-temporal stores
-/// ([`sandpress_kernels::stream::stream_bytes`]), which do not read the
-/// output's cache lines in first. Blocks over 4 MiB are decoded in place
-/// as by [`decompress_chunk`].
+/// buffer): each block whose last pass is a filter's or a postfilter's is
+/// decoded in a buffer its thread keeps, then written to `out` with
+/// non-temporal stores ([`sandpress_kernels::stream::stream_bytes`]),
+/// which do not read the output's cache lines in first. Blocks a built-in
+/// codec writes itself (no filter), and blocks over 4 MiB, are decoded in
+/// place as by [`decompress_chunk`].
 pub fn decompress_chunk_streaming(
     chunk: &[u8],
     dp: &DParams,

@@ -389,8 +389,9 @@ impl SChunk {
     /// Copies items `items` into `out` (exactly their size in bytes),
     /// decompressing only the chunks they touch.
     ///
-    /// Outputs of 32 MiB or more are written with non-temporal stores
-    /// ([`decompress_chunk_streaming`](crate::pipeline::decompress_chunk_streaming)).
+    /// Outputs of 32 MiB or more are written with non-temporal stores where
+    /// a filter writes a block's last pass
+    /// ([`decompress_chunk_streaming`]).
     pub fn get_slice(&self, items: Range<u64>, out: &mut [u8]) -> Result<()> {
         let bytes = self.byte_range(&items)?;
         if bytes.end as u64 > self.nbytes() {
