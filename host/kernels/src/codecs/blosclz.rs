@@ -239,12 +239,7 @@ fn copy_match(dst: &mut [u8], op: usize, distance: usize, len: usize) {
         // than copies of the bytes just written, which read them back.
         let mut pattern = [0; PATTERN];
         pattern[..distance].copy_from_slice(&dst[start..op]);
-        let mut have = distance;
-        while have < PATTERN {
-            let n = have.min(PATTERN - have);
-            pattern.copy_within(0..n, have);
-            have += n;
-        }
+        repeat_period(&mut pattern, distance);
         let step = PATTERN - PATTERN % distance;
         let end = op + len;
         let mut cur = op;
@@ -256,15 +251,18 @@ fn copy_match(dst: &mut [u8], op: usize, distance: usize, len: usize) {
         // of periods.
         dst.copy_within(start..start + (end - cur), cur);
     } else {
-        // The bytes from `start` repeat with period `distance`: copy what is
-        // already there, doubling the span each time.
-        let end = op + len;
-        let mut cur = op;
-        while cur < end {
-            let n = (cur - start).min(end - cur);
-            dst.copy_within(start..start + n, cur);
-            cur += n;
-        }
+        repeat_period(&mut dst[start..op + len], distance);
+    }
+}
+
+/// Fills `buf[period..]` with the bytes of `buf[..period]` repeated: copies
+/// what is already there, doubling the span each time.
+fn repeat_period(buf: &mut [u8], period: usize) {
+    let mut have = period;
+    while have < buf.len() {
+        let n = have.min(buf.len() - have);
+        buf.copy_within(0..n, have);
+        have += n;
     }
 }
 
