@@ -129,6 +129,24 @@ fn npy_keeps_dtype_and_shape() {
         s(&dir.path().join("a.raw")),
     ]);
     assert_eq!(std::fs::read(dir.path().join("a.raw")).unwrap(), body);
+    // Several chunks read at their offsets past the header, side by side.
+    let again = dir.path().join("again.npy");
+    std::fs::write(&again, &bytes).unwrap();
+    let frame = dir.path().join("again.b2frame");
+    ok(&[
+        "compress",
+        s(&again),
+        "--chunksize",
+        "4K",
+        "-T",
+        "2",
+        "-o",
+        s(&frame),
+    ]);
+    assert_eq!(Frame::open(&frame).unwrap().nchunks(), 5);
+    let raw = dir.path().join("again.raw");
+    ok(&["decompress", s(&frame), "--raw", "-o", s(&raw)]);
+    assert_eq!(std::fs::read(&raw).unwrap(), body);
     // A header that disagrees with the data.
     let short = dir.path().join("short.npy");
     std::fs::write(&short, &bytes[..bytes.len() - 8]).unwrap();

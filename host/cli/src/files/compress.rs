@@ -1,6 +1,7 @@
 //! `sandpress compress`: a file (raw bytes or `.npy`) into a frame.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
@@ -71,8 +72,7 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         derive_output,
         a.common.force,
     )?;
-    let (input, size) = io::open_input(&a.input)?;
-    let (mut input, npy) = sniff_npy(input, &a.input)?;
+    let (input, npy) = sniff_npy(io::open_input(&a.input)?, &a.input)?;
     let mut registry = Registry::new();
     let mut plugins = Plugins::new(a.common.limits.limits());
     let cp = cparams(
@@ -93,7 +93,7 @@ pub fn run(a: &CompressArgs) -> Result<String> {
     if a.embed_plugins {
         embed(&mut w, &plugins);
     }
-    append_all(&mut *input, &mut w, size, &a.input)?;
+    append_all(input, &mut w, &a.input)?;
     if let Some(h) = &npy {
         check_npy_size(h, w.nbytes(), &a.input)?;
     }
@@ -102,8 +102,50 @@ pub fn run(a: &CompressArgs) -> Result<String> {
     Ok(summary(output.as_deref(), &stats))
 }
 
+/// The data to compress: a regular file from an offset, or a stream.
+enum Data {
+    /// The file's bytes from `start` (past a `.npy` header) to its `end`.
+    File { file: File, start: u64, end: u64 },
+    /// A stream, its `.npy` header read off.
+    Stream(Box<dyn Read>),
+}
+
 /// The input with its `.npy` header read off, when it starts with one.
-fn sniff_npy(mut input: Box<dyn Read>, path: &Path) -> Result<(Box<dyn Read>, Option<NpyHeader>)> {
+fn sniff_npy(input: io::Input, path: &Path) -> Result<(Data, Option<NpyHeader>)> {
+    let (file, end) = match input {
+        io::Input::File(file, end) => (file, end),
+        io::Input::Stream(s) => {
+            let (s, npy) = sniff_npy_stream(s, path)?;
+            return Ok((Data::Stream(s), npy));
+        }
+    };
+    let mut peek = [0u8; npy::MAGIC.len()];
+    let got = io::read_full_at(&file, &mut peek, 0)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if &peek[..got] != npy::MAGIC {
+        return Ok((
+            Data::File {
+                file,
+                start: 0,
+                end,
+            },
+            None,
+        ));
+    }
+    let mut reader = &file;
+    let header =
+        NpyHeader::read(&mut reader).with_context(|| format!("reading {}", path.display()))?;
+    let start = reader
+        .stream_position()
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok((Data::File { file, start, end }, Some(header)))
+}
+
+/// A stream with its `.npy` header read off, when it starts with one.
+fn sniff_npy_stream(
+    mut input: Box<dyn Read>,
+    path: &Path,
+) -> Result<(Box<dyn Read>, Option<NpyHeader>)> {
     let mut peek = [0u8; npy::MAGIC.len()];
     let got = io::read_full(&mut input, &mut peek)?;
     let mut input: Box<dyn Read> =
@@ -192,20 +234,36 @@ fn embed(w: &mut PipelinedWriter, plugins: &Plugins) {
     }
 }
 
-/// Appends `input` to `w` (reading, compressing chunks on every thread
-/// and writing overlap), showing progress against `size` when known.
-fn append_all(
-    input: &mut dyn Read,
-    w: &mut PipelinedWriter,
-    size: Option<u64>,
-    path: &Path,
-) -> Result<()> {
-    let bar = progress::bar(size, "compressing");
-    w.append_from(
-        |buf| io::read_full(input, buf).with_context(|| format!("reading {}", path.display())),
-        |n| bar.inc(n),
-    )?;
-    bar.finish_and_clear();
+/// Appends `data` to `w` (reading, compressing chunks on every thread
+/// and writing overlap), showing progress against its size when known.
+/// The workers read a file's chunks themselves, at their offsets, so
+/// those reads run on every core too; a stream is read in order.
+fn append_all(data: Data, w: &mut PipelinedWriter, path: &Path) -> Result<()> {
+    let reading = || format!("reading {}", path.display());
+    match data {
+        Data::File { file, start, end } => {
+            let bar = progress::bar(Some(end.saturating_sub(start)), "compressing");
+            w.append_from_at(
+                |at, buf| {
+                    // Up to the size seen at the start: a file that grows
+                    // meanwhile is taken as it was.
+                    let left = end.saturating_sub(start + at);
+                    let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    io::read_full_at(&file, &mut buf[..want], start + at).with_context(reading)
+                },
+                |n| bar.inc(n),
+            )?;
+            bar.finish_and_clear();
+        }
+        Data::Stream(mut input) => {
+            let bar = progress::bar(None, "compressing");
+            w.append_from(
+                |buf| io::read_full(&mut input, buf).with_context(reading),
+                |n| bar.inc(n),
+            )?;
+            bar.finish_and_clear();
+        }
+    }
     Ok(())
 }
 

@@ -67,17 +67,27 @@ pub fn is_dash(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
-/// Opens the input and tells its size when known.
-pub fn open_input(path: &Path) -> Result<(Box<dyn Read>, Option<u64>)> {
-    if is_dash(path) {
-        return Ok((Box::new(io::stdin().lock()), None));
-    }
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-    Ok((Box::new(f), size))
+/// A command's input.
+pub enum Input {
+    /// A regular file of this size, which can be read at offsets.
+    File(File, u64),
+    /// Stdin, or anything else read in order (a pipe, a device).
+    Stream(Box<dyn Read>),
 }
 
-pub use sandpress_core::io::read_full;
+/// Opens the input: a regular file, or a stream.
+pub fn open_input(path: &Path) -> Result<Input> {
+    if is_dash(path) {
+        return Ok(Input::Stream(Box::new(io::stdin().lock())));
+    }
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => Ok(Input::File(f, m.len())),
+        _ => Ok(Input::Stream(Box::new(f))),
+    }
+}
+
+pub use sandpress_core::io::{read_full, read_full_at};
 
 /// Where a command writes: `None` is stdout.
 pub fn resolve_output(

@@ -100,13 +100,60 @@ impl PipelinedWriter {
     /// stream's order) stops everything; the frame must then be dropped
     /// (its temporary file goes with it). A stream that ended with a short
     /// chunk takes no more data.
-    pub fn append_from<E: From<Error>>(
+    pub fn append_from<E: From<Error> + Send>(
         &mut self,
         mut read: impl FnMut(&mut [u8]) -> std::result::Result<usize, E>,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> std::result::Result<(), E> {
+        // Every chunk of a stream is read on the calling thread: none at
+        // an offset, by a worker.
+        let nowhere = |_: u64, _: &mut [u8]| Ok(0);
+        self.append(Source::Stream(&mut read), &nowhere, progress)
+    }
+
+    /// As [`append_from`](Self::append_from), from a source read at
+    /// offsets: `read_at(offset, buf)` fills `buf` with the source's bytes
+    /// from `offset` as far as the source goes, as
+    /// [`read_full_at`](crate::io::read_full_at) does for a file, and says
+    /// how many bytes it wrote. The source ends at the first chunk it
+    /// cannot fill.
+    ///
+    /// Each worker reads the chunk it compresses, so the reads (copies out
+    /// of the page cache, for a file) run on every core as well, and a
+    /// chunk is compressed while its bytes are still in the worker's
+    /// cache. A few reads past the end may be made and are then ignored.
+    pub fn append_from_at<E: From<Error> + Send>(
+        &mut self,
+        read_at: impl Fn(u64, &mut [u8]) -> std::result::Result<usize, E> + Sync,
+        progress: impl FnMut(u64),
+    ) -> std::result::Result<(), E> {
+        let mut first = |buf: &mut [u8]| read_at(0, buf);
+        self.append(
+            Source::At {
+                first: &mut first,
+                next: self.chunksize as u64,
+            },
+            &read_at,
+            progress,
+        )
+    }
+
+    /// The pipeline of both: the first chunk read on the calling thread,
+    /// which decides between one chunk (its blocks in parallel), one
+    /// thread (in turn) and chunks in parallel.
+    fn append<E, R>(
+        &mut self,
+        mut source: Source<'_, R>,
+        read_at: &(impl Fn(u64, &mut [u8]) -> std::result::Result<usize, E> + Sync),
+        mut progress: impl FnMut(u64),
+    ) -> std::result::Result<(), E>
+    where
+        E: From<Error> + Send,
+        R: FnMut(&mut [u8]) -> std::result::Result<usize, E>,
+    {
         let mut first = vec![0u8; self.chunksize];
-        let n = self.fill(&mut read, &mut first)?;
+        let (Source::Stream(read) | Source::At { first: read, .. }) = &mut source;
+        let n = self.fill(*read, &mut first)?;
         if n == 0 {
             return Ok(());
         }
@@ -125,22 +172,34 @@ impl PipelinedWriter {
         };
         let base = self.w.nchunks() as u64;
         let registry = self.registry.clone();
-        let work = |i: u64, (buf, n): (Vec<u8>, usize)| {
-            let data = &buf[..n];
-            let made = compress_chunk(data, &inner, &registry, base + i)
-                .map(|chunk| (chunk, checksum_of(&inner, data)));
-            Made { made, buf, n }
+        let work = |i: u64, (mut buf, fill): (Vec<u8>, Fill)| {
+            let n = match fill {
+                Fill::Read(n) => Ok::<_, E>(n),
+                Fill::At(offset) => {
+                    read_at(offset, &mut buf).and_then(|n| Ok(check_len(n, buf.len()).map(|()| n)?))
+                }
+            };
+            let made = n.and_then(|n| {
+                if n == 0 {
+                    return Ok(Compressed::default());
+                }
+                let data = &buf[..n];
+                let chunk = compress_chunk(data, &inner, &registry, base + i)?;
+                let sum = checksum_of(&inner, data);
+                Ok(Compressed { n, chunk, sum })
+            });
+            Made { made, buf }
         };
         let mut ends = Stream {
             writer: self,
-            read: &mut read,
+            source,
             progress: &mut progress,
             first: (threads > 1).then_some(first),
             spare: Vec::new(),
+            ended: false,
         };
         ordered::run(threads, CHUNKS_PER_THREAD * threads, &mut ends, &work)
     }
-
     /// Fills `buf` from `read`; refuses data after a short chunk.
     fn fill<E: From<Error>>(
         &mut self,
@@ -148,22 +207,22 @@ impl PipelinedWriter {
         buf: &mut [u8],
     ) -> std::result::Result<usize, E> {
         let n = read(buf)?;
-        if n > buf.len() {
-            return Err(Error::InvalidParam {
-                name: "read",
-                reason: format!("{n} bytes read into a buffer of {}", buf.len()),
-            }
-            .into());
-        }
+        check_len(n, buf.len())?;
+        self.took(n)?;
+        Ok(n)
+    }
+
+    /// Takes a chunk of `n` bytes: an error after a short chunk, which
+    /// must be the last.
+    fn took(&mut self, n: usize) -> Result<()> {
         if n > 0 && self.closed {
             return Err(Error::InvalidParam {
                 name: "chunk",
                 reason: "a chunk shorter than the chunk size must be the last".into(),
-            }
-            .into());
+            });
         }
-        self.closed = n > 0 && n < buf.len();
-        Ok(n)
+        self.closed = n > 0 && n < self.chunksize;
+        Ok(())
     }
 
     /// Compresses one chunk with every thread on its blocks.
@@ -186,55 +245,115 @@ impl PipelinedWriter {
     }
 }
 
-/// A compressed chunk (or why not) and the buffer it was made from.
-struct Made {
-    made: Result<(Vec<u8>, Option<u64>)>,
-    buf: Vec<u8>,
-    n: usize,
+/// A reader's answer of `n` bytes into a buffer of `len`: more is an error.
+fn check_len(n: usize, len: usize) -> Result<()> {
+    if n > len {
+        return Err(Error::InvalidParam {
+            name: "read",
+            reason: format!("{n} bytes read into a buffer of {len}"),
+        });
+    }
+    Ok(())
 }
 
-/// The reading and writing ends of [`PipelinedWriter::append_from`].
+/// Where the chunks come from.
+enum Source<'a, R> {
+    /// A stream, read in order on the calling thread.
+    Stream(&'a mut R),
+    /// Bytes read at offsets: the first chunk by `first` on the calling
+    /// thread, the others by the workers, `next` the offset of the next.
+    At { first: &'a mut R, next: u64 },
+}
+
+/// A chunk's buffer, and its bytes or where to read them.
+enum Fill {
+    /// Read already: this many bytes.
+    Read(usize),
+    /// To read at this offset, by the worker.
+    At(u64),
+}
+
+/// A chunk compressed: its uncompressed length (0 when the source had
+/// ended before it), the chunk and its checksum.
+#[derive(Default)]
+struct Compressed {
+    n: usize,
+    chunk: Vec<u8>,
+    sum: Option<u64>,
+}
+
+/// A compressed chunk (or why not) and the buffer it was made from.
+struct Made<E> {
+    made: std::result::Result<Compressed, E>,
+    buf: Vec<u8>,
+}
+
+/// The reading and writing ends of [`PipelinedWriter::append_from`] and
+/// [`PipelinedWriter::append_from_at`].
 struct Stream<'a, R, P> {
     writer: &'a mut PipelinedWriter,
-    read: &'a mut R,
+    source: Source<'a, R>,
     progress: &'a mut P,
     /// The chunk read before the pipeline started, not yet compressed.
     first: Option<Vec<u8>>,
     /// Buffers of written chunks, to read into again.
     spare: Vec<Vec<u8>>,
+    /// A source read at offsets has ended.
+    ended: bool,
 }
 
 impl<R, P, E> Ends for Stream<'_, R, P>
 where
     R: FnMut(&mut [u8]) -> std::result::Result<usize, E>,
     P: FnMut(u64),
-    E: From<Error>,
+    E: From<Error> + Send,
 {
-    type Item = (Vec<u8>, usize);
-    type Output = Made;
+    type Item = (Vec<u8>, Fill);
+    type Output = Made<E>;
     type Error = E;
 
     fn next(&mut self) -> std::result::Result<Option<Self::Item>, E> {
         if let Some(first) = self.first.take() {
             let n = first.len();
-            return Ok(Some((first, n)));
+            return Ok(Some((first, Fill::Read(n))));
         }
-        if self.writer.closed {
+        if self.writer.closed || self.ended {
             return Ok(None);
         }
         let mut buf = self
             .spare
             .pop()
             .unwrap_or_else(|| vec![0; self.writer.chunksize]);
-        let n = self.writer.fill(self.read, &mut buf)?;
-        Ok((n > 0).then_some((buf, n)))
+        match &mut self.source {
+            Source::Stream(read) => {
+                let n = self.writer.fill(*read, &mut buf)?;
+                Ok((n > 0).then_some((buf, Fill::Read(n))))
+            }
+            Source::At { next, .. } => {
+                let at = *next;
+                *next += buf.len() as u64;
+                Ok(Some((buf, Fill::At(at))))
+            }
+        }
     }
 
-    fn done(&mut self, out: Made) -> std::result::Result<(), E> {
-        let (chunk, sum) = out.made?;
-        self.writer.w.append_chunk_unchecked(&chunk, sum)?;
-        (self.progress)(out.n as u64);
+    fn done(&mut self, out: Made<E>) -> std::result::Result<(), E> {
+        let c = out.made?;
         self.spare.push(out.buf);
+        if self.ended {
+            return Ok(());
+        }
+        if let Source::At { .. } = self.source {
+            // Read by a worker: the source ends at the first chunk it
+            // could not fill, what was read past it is dropped.
+            self.ended = c.n < self.writer.chunksize;
+            if c.n == 0 {
+                return Ok(());
+            }
+            self.writer.took(c.n)?;
+        }
+        self.writer.w.append_chunk_unchecked(&c.chunk, c.sum)?;
+        (self.progress)(c.n as u64);
         Ok(())
     }
 }

@@ -84,6 +84,122 @@ fn frames_are_byte_identical_to_the_sequential_writer() {
     }
 }
 
+/// `data` read at offsets, as a file is, by the workers.
+fn pipelined_at(path: &Path, data: &[u8], cp: CParams) -> Result<FrameStats> {
+    let mut w = PipelinedWriter::new(FrameWriter::create(
+        path,
+        cp,
+        CHUNK,
+        Vec::new(),
+        Registry::new(),
+    )?);
+    let mut seen = 0;
+    w.append_from_at(
+        |at, buf| {
+            let from = data.get(at as usize..).unwrap_or(&[]);
+            let n = from.len().min(buf.len());
+            buf[..n].copy_from_slice(&from[..n]);
+            Ok::<_, Error>(n)
+        },
+        |n| seen += n,
+    )?;
+    assert_eq!(seen, data.len() as u64, "progress counts every byte");
+    w.finish()
+}
+
+#[test]
+fn frames_read_at_offsets_are_byte_identical_to_the_sequential_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for bytes in [0, 1000, CHUNK, 2 * CHUNK, 9 * CHUNK, 17 * CHUNK + 1236] {
+        let data = walk(bytes);
+        for threads in [1, 2, 3, 4] {
+            let sa = sequential(&a, &data, cp(threads), Registry::new()).unwrap();
+            let sb = pipelined_at(&b, &data, cp(threads)).unwrap();
+            assert_eq!(sa, sb);
+            let (fa, fb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+            assert!(fa == fb, "{bytes} bytes, {threads} threads: frames differ");
+        }
+    }
+}
+
+#[test]
+fn a_source_read_at_offsets_ends_at_its_first_short_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a");
+    let data = walk(6 * CHUNK);
+    for threads in [1, 2, 4] {
+        let mut w = PipelinedWriter::new(
+            FrameWriter::create(&path, cp(threads), CHUNK, Vec::new(), Registry::new()).unwrap(),
+        );
+        // Chunk 2 comes back short (a file cut while read); the chunks
+        // after it, read by other workers, are dropped.
+        w.append_from_at(
+            |at, buf| {
+                let from = data.get(at as usize..).unwrap_or(&[]);
+                let n = if at == 2 * CHUNK as u64 {
+                    100
+                } else {
+                    buf.len().min(from.len())
+                };
+                buf[..n].copy_from_slice(&from[..n]);
+                Ok::<_, Error>(n)
+            },
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(w.nchunks(), 3, "{threads} threads");
+        assert_eq!(w.nbytes(), 2 * CHUNK as u64 + 100);
+        // That short chunk was the last.
+        let e = w
+            .append_from_at(|_, buf| Ok::<_, Error>(buf.len()), |_| {})
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidParam { name: "chunk", .. }),
+            "{e}"
+        );
+        w.finish().unwrap();
+        let f = Frame::open(&path).unwrap();
+        let back: Vec<u8> = (0..f.nchunks())
+            .flat_map(|i| f.decompress_chunk_vec(i).unwrap())
+            .collect();
+        assert!(back == data[..2 * CHUNK + 100], "{threads} threads");
+    }
+}
+
+#[test]
+fn a_read_error_at_an_offset_is_the_error_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a");
+    for bad in [0u64, 1, 5] {
+        for threads in [1, 2, 4] {
+            let mut w = PipelinedWriter::new(
+                FrameWriter::create(&path, cp(threads), CHUNK, Vec::new(), Registry::new())
+                    .unwrap(),
+            );
+            let e = w
+                .append_from_at(
+                    |at, buf| {
+                        if at == bad * CHUNK as u64 {
+                            return Err(Stop(format!("bad sector at {at}")));
+                        }
+                        buf.fill(7);
+                        Ok(if at < 20 * CHUNK as u64 { buf.len() } else { 0 })
+                    },
+                    |_| {},
+                )
+                .unwrap_err();
+            assert_eq!(e, Stop(format!("bad sector at {}", bad * CHUNK as u64)));
+            assert!(
+                w.nchunks() as u64 <= bad,
+                "nothing written from chunk {bad} on"
+            );
+            drop(w);
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
+    }
+}
+
 #[test]
 fn a_short_chunk_ends_the_stream() {
     let dir = tempfile::tempdir().unwrap();
