@@ -212,30 +212,83 @@ fn interop_zero_chunks_are_index_specials() {
                 ));
             }
         }
-        let script = "import sys, blosc2\n\
-                      s = blosc2.open(sys.argv[1], mode='r')\n\
-                      sys.stdout.buffer.write(bytes(s[:]))\n";
-        let out = Command::new(python())
-            .env("BLOSC_TRACE", "1")
-            .args(["-c", script])
-            .arg(&path)
-            .output()
-            .expect("run python");
-        if !out.status.success() || out.stdout != data {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
-            let why: Vec<&str> = stderr
-                .lines()
-                .filter(|l| l.starts_with("[error]"))
-                .chain(last)
-                .collect();
-            failures.push(format!(
-                "{name}: python-blosc2's blosc2.open(path)[:] gives {} bytes, expected {}: {}",
-                out.stdout.len(),
-                data.len(),
-                why.join(" | ")
-            ));
-        }
+        failures.extend(
+            python_reads(&path, &data)
+                .err()
+                .map(|e| format!("{name}: {e}")),
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A chunk of one repeated item (not zero) is stored as a VALUE special
+/// chunk, its header and the item, which python-blosc2 reads.
+#[test]
+fn interop_repeated_value_chunks_are_value_specials() {
+    let dir = workdir("values");
+    let cs = 8192;
+    let mut failures = Vec::new();
+    for ts in [1u8, 4, 8, 16] {
+        let item = |v: u8| -> Vec<u8> { (0..ts).map(|k| v.wrapping_add(k * 3)).collect() };
+        let ramp: Vec<u8> = (0..cs as u32 / 4).flat_map(u32::to_le_bytes).collect();
+        let (a, b) = (
+            item(7).repeat(cs / usize::from(ts)),
+            item(200).repeat(cs / usize::from(ts)),
+        );
+        let chunks = [&a, &ramp, &b];
+        let data: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+        let path = dir.path().join(format!("values-ts{ts}.b2frame"));
+        let cp = CParams {
+            codec: ids::ZSTD,
+            clevel: 5,
+            typesize: ts,
+            ..CParams::default()
+        };
+        let mut w =
+            FrameWriter::create(&path, cp, cs, Vec::new(), Registry::new()).expect("create");
+        w.append(&data).expect("append");
+        w.finish().expect("finish");
+        let f = Frame::open(&path).expect("reopen");
+        for i in [0, 2] {
+            let h = ChunkHeader::parse(&f.chunk(i).expect("chunk")).expect("header");
+            if h.special() != Special::Value {
+                failures.push(format!("typesize {ts}: chunk {i} is {:?}", h.special()));
+            }
+        }
+        failures.extend(
+            python_reads(&path, &data)
+                .err()
+                .map(|e| format!("typesize {ts}: {e}")),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// python-blosc2's `blosc2.open(path)[:]` gives `data`, or why not.
+fn python_reads(path: &Path, data: &[u8]) -> Result<(), String> {
+    let script = "import sys, blosc2\n\
+                  s = blosc2.open(sys.argv[1], mode='r')\n\
+                  sys.stdout.buffer.write(bytes(s[:]))\n";
+    let out = Command::new(python())
+        .env("BLOSC_TRACE", "1")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("run python");
+    if out.status.success() && out.stdout == data {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+    let why: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("[error]"))
+        .chain(last)
+        .collect();
+    Err(format!(
+        "python-blosc2's blosc2.open(path)[:] gives {} bytes, expected {}: {}",
+        out.stdout.len(),
+        data.len(),
+        why.join(" | ")
+    ))
 }

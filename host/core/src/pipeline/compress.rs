@@ -10,6 +10,7 @@ use sandpress_format::{
 
 use super::resolve::{self, CodecRef, FilterRef, Site};
 use super::scratch::{Cur, Scratch, current, step, with_scratch};
+use super::special::{repeated_item, special_chunk};
 use super::verify::Record;
 use crate::error::{Error, Result};
 use crate::filters;
@@ -61,6 +62,11 @@ fn check_params(cp: &CParams, nbytes: usize) -> Result<()> {
 /// named in errors. The codec and every filter must be built in or registered
 /// in `registry`.
 ///
+/// Through a built-in pipeline, a chunk of one item repeated is written as
+/// a special-value chunk (the header and the item), and a chunk of zeros
+/// as a zeros special (the header alone): both are read back as fast as
+/// memory can be written.
+///
 /// ```
 /// use sandpress_core::{CParams, Registry, pipeline};
 /// let data: Vec<u8> = (0..4000u32).flat_map(|i| i.to_le_bytes()).collect();
@@ -106,6 +112,9 @@ pub fn compress_chunk(
         header.flags &= 0x0f;
         header.set_dont_split(false);
         return raw_chunk(&job, header);
+    }
+    if let Some(chunk) = repeated_value_chunk(&job)? {
+        return Ok(chunk);
     }
     if cp.prefilter.is_some() && job.filters.iter().any(|f| matches!(f, FilterRef::Delta)) {
         let mut first = vec![0; job.dref.len()];
@@ -170,6 +179,31 @@ pub fn compress_chunk(
         out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
         Ok(out[..end].to_vec())
     })
+}
+
+/// A chunk of one item repeated, not zero, as a special-value chunk
+/// (its header and the item: what C-Blosc2's `blosc2_chunk_repeatval`
+/// makes, and what it decodes as fast as memory is written), when the
+/// pipeline is all built in and leaves the data as it is: no plugin (a
+/// codec or filter the user registered runs on every chunk), no
+/// prefilter, no `trunc_prec`. An item of zeros is left to the blocks,
+/// which make the chunk a zeros special, as C-Blosc2 does.
+fn repeated_value_chunk(job: &Job<'_>) -> Result<Option<Vec<u8>>> {
+    let built_in_and_lossless = matches!(job.codec, CodecRef::Builtin(_))
+        && job.cp.prefilter.is_none()
+        && job
+            .filters
+            .iter()
+            .all(|f| !matches!(f, FilterRef::TruncPrec { .. } | FilterRef::User { .. }));
+    if !built_in_and_lossless {
+        return Ok(None);
+    }
+    match repeated_item(job.data, usize::from(job.cp.typesize)) {
+        Some(item) if item.iter().any(|&b| b != 0) => {
+            special_chunk(Special::Value, job.cp.typesize, job.data.len(), item).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Chunk buffers larger than this are not kept for the next chunk.

@@ -6,6 +6,7 @@ use sandpress_kernels::stream::stream_bytes;
 
 use super::resolve::{self, CodecRef, FilterRef, Site};
 use super::scratch::{Cur, Scratch, current, step, with_scratch};
+use super::special::fill_repeated;
 use crate::error::{Error, Result};
 use crate::filter_chain::FilterChain;
 use crate::filters;
@@ -135,18 +136,11 @@ fn decompress_chunk_to(
         chunk: index,
     };
     let bs = h.blocksize as usize;
-    // A special chunk's blocks are all alike: fill the first and double it
-    // (the filled part stays a whole number of blocks), rather than decode
-    // block by block: 40 bytes may declare 48 MB in blocks of 1 byte.
+    // A special chunk's blocks are all alike: fill the whole output at
+    // once, rather than block by block (40 bytes may declare 48 MB in
+    // blocks of 1 byte).
     if h.special() != Special::None && job.postfilter.is_none() {
-        let mut done = bs.min(nbytes);
-        job.fill_special(0, h.special(), &mut out[..done])?;
-        while done < nbytes {
-            let n = done.min(nbytes - done);
-            out.copy_within(..n, done);
-            done += n;
-        }
-        return Ok(());
+        return job.fill_special(0, h.special(), out);
     }
     if let (Some(raw), None) = (job.view.memcpyed_data(), job.postfilter) {
         out.copy_from_slice(raw);
@@ -359,12 +353,7 @@ impl Job<'_> {
         let ts = usize::from(self.view.header().typesize);
         match special {
             Special::None | Special::Zeros | Special::Uninit => dst.fill(0),
-            Special::Value => {
-                let value = self.view.special_value().unwrap_or(&[]);
-                for item in dst.chunks_mut(ts) {
-                    item.copy_from_slice(&value[..item.len()]);
-                }
-            }
+            Special::Value => fill_repeated(dst, self.view.special_value().unwrap_or(&[])),
             Special::Nans => {
                 let nan: &[u8] = match ts {
                     4 => &[0x00, 0x00, 0xc0, 0x7f],
@@ -375,9 +364,7 @@ impl Job<'_> {
                             .builtin("nan chunk", format!("typesize {ts} is not a float size")));
                     }
                 };
-                for item in dst.chunks_mut(ts) {
-                    item.copy_from_slice(&nan[..item.len()]);
-                }
+                fill_repeated(dst, nan);
             }
         }
         Ok(())

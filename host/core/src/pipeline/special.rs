@@ -60,3 +60,43 @@ pub fn special_chunk(
     }
     Ok(out)
 }
+
+/// Bytes of the pattern a repeated item is compared with and written
+/// from: whole items, small enough to stay in the L1 cache.
+const PATTERN_BYTES: usize = 4096;
+
+/// `item` repeated into a buffer of whole items, about [`PATTERN_BYTES`].
+fn pattern(item: &[u8]) -> Vec<u8> {
+    item.repeat((PATTERN_BYTES / item.len().max(1)).max(1))
+}
+
+/// The item `data` repeats, when it is one item (of `typesize` bytes)
+/// over and over. Data that is not stops the scan at its first difference,
+/// almost always within the first few items.
+pub(crate) fn repeated_item(data: &[u8], typesize: usize) -> Option<&[u8]> {
+    if typesize == 0 || data.len() < 2 * typesize || !data.len().is_multiple_of(typesize) {
+        return None;
+    }
+    let item = &data[..typesize];
+    if data[typesize..2 * typesize] != *item {
+        return None;
+    }
+    let pat = pattern(item);
+    data.chunks(pat.len())
+        .all(|piece| *piece == pat[..piece.len()])
+        .then_some(item)
+}
+
+/// Fills `dst` (a whole number of items from an item's start) with
+/// `item` over and over: stores only, from a pattern in cache.
+pub(crate) fn fill_repeated(dst: &mut [u8], item: &[u8]) {
+    match item.first() {
+        None => return dst.fill(0),
+        Some(&b) if item.iter().all(|&x| x == b) => return dst.fill(b),
+        Some(_) => {}
+    }
+    let pat = pattern(item);
+    for piece in dst.chunks_mut(pat.len()) {
+        piece.copy_from_slice(&pat[..piece.len()]);
+    }
+}

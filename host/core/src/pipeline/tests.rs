@@ -169,6 +169,70 @@ fn special_chunks_decode() {
 }
 
 #[test]
+fn a_chunk_of_one_repeated_item_is_a_special_value_chunk() {
+    let chains = [
+        FilterChain::new(),
+        FilterChain::of(&[(ids::SHUFFLE, 0)]).unwrap(),
+        FilterChain::of(&[(ids::DELTA, 0), (ids::BITSHUFFLE, 0)]).unwrap(),
+    ];
+    // Typesizes whose patterns end short of 4 KiB, data longer and shorter
+    // than one pattern.
+    for (ts, items) in [(1, 70_000), (3, 5000), (4, 300), (8, 9000), (255, 40)] {
+        let item: Vec<u8> = (0..ts).map(|i| (i * 37 + 11) as u8).collect();
+        let input = item.repeat(items);
+        for filters in &chains {
+            for codec in [ids::ZSTD, ids::LZ4, ids::BLOSCLZ] {
+                let cp = CParams {
+                    typesize: ts as u8,
+                    codec,
+                    filters: *filters,
+                    ..CParams::default()
+                };
+                let chunk = compress_chunk(&input, &cp, &Registry::new(), 0).unwrap();
+                let h = sandpress_format::ChunkHeader::parse(&chunk).unwrap();
+                assert_eq!(h.special(), Special::Value, "typesize {ts}");
+                assert_eq!(chunk.len(), 32 + ts, "the header and the item");
+                assert!(round_trip(&input, &cp) == input, "typesize {ts}");
+            }
+        }
+        // One byte off, first or last: compressed as usual.
+        for at in [0, input.len() - 1] {
+            let mut other = input.clone();
+            other[at] ^= 1;
+            let cp = CParams {
+                typesize: ts as u8,
+                ..CParams::default()
+            };
+            let chunk = compress_chunk(&other, &cp, &Registry::new(), 0).unwrap();
+            let h = sandpress_format::ChunkHeader::parse(&chunk).unwrap();
+            assert_eq!(h.special(), Special::None, "typesize {ts}, byte {at}");
+            assert!(round_trip(&other, &cp) == other, "typesize {ts}, byte {at}");
+        }
+    }
+    // trunc_prec changes the data first: left to the blocks.
+    let input = 1.5f32.to_le_bytes().repeat(2000);
+    let cp = CParams {
+        typesize: 4,
+        filters: FilterChain::of(&[(ids::TRUNC_PREC, 10)]).unwrap(),
+        ..CParams::default()
+    };
+    let chunk = compress_chunk(&input, &cp, &Registry::new(), 0).unwrap();
+    let h = sandpress_format::ChunkHeader::parse(&chunk).unwrap();
+    assert_eq!(h.special(), Special::None);
+    // A chunk that ends inside an item: left to the blocks.
+    let mut input = [1u8, 2, 3, 4].repeat(1000);
+    input.push(1);
+    let cp = CParams {
+        typesize: 4,
+        ..CParams::default()
+    };
+    let chunk = compress_chunk(&input, &cp, &Registry::new(), 0).unwrap();
+    let h = sandpress_format::ChunkHeader::parse(&chunk).unwrap();
+    assert_eq!(h.special(), Special::None);
+    assert!(round_trip(&input, &cp) == input);
+}
+
+#[test]
 fn refuses_unknown_ids_with_typed_errors() {
     let input = data(1000, 1);
     let cp = CParams {
