@@ -136,11 +136,23 @@ fn decompress_chunk_to(
         chunk: index,
     };
     let bs = h.blocksize as usize;
-    // A special chunk's blocks are all alike: fill the whole output at
-    // once, rather than block by block (40 bytes may declare 48 MB in
-    // blocks of 1 byte).
+    // A special chunk's blocks are all alike: fill at once, rather than
+    // block by block (40 bytes may declare 48 MB in blocks of 1 byte).
+    // Blocks of whole items make one run of items: fill it all. Otherwise
+    // each block starts the item afresh: fill the first, double it (the
+    // filled part stays a whole number of blocks).
     if h.special() != Special::None && job.postfilter.is_none() {
-        return job.fill_special(0, h.special(), out);
+        if bs.is_multiple_of(usize::from(h.typesize.max(1))) {
+            return job.fill_special(0, h.special(), out);
+        }
+        let mut done = bs.min(nbytes);
+        job.fill_special(0, h.special(), &mut out[..done])?;
+        while done < nbytes {
+            let n = done.min(nbytes - done);
+            out.copy_within(..n, done);
+            done += n;
+        }
+        return Ok(());
     }
     if let (Some(raw), None) = (job.view.memcpyed_data(), job.postfilter) {
         out.copy_from_slice(raw);
