@@ -95,6 +95,21 @@ fn round_trips_with_every_option() {
     assert_eq!(files_in(dir.path()), [back, raw, frame]);
 }
 
+/// Files of /proc say they are empty and are not: read as streams.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_says_it_is_empty_is_read_to_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (frame, back) = (dir.path().join("v.b2frame"), dir.path().join("v"));
+    let proc_file = Path::new("/proc/version");
+    assert_eq!(std::fs::metadata(proc_file).unwrap().len(), 0);
+    ok(&["compress", s(proc_file), "-o", s(&frame), "-T", "2"]);
+    ok(&["decompress", s(&frame), "-o", s(&back)]);
+    let want = std::fs::read(proc_file).unwrap();
+    assert!(!want.is_empty());
+    assert_eq!(std::fs::read(&back).unwrap(), want);
+}
+
 #[test]
 fn npy_keeps_dtype_and_shape() {
     let dir = tempfile::tempdir().unwrap();

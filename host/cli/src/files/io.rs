@@ -75,14 +75,15 @@ pub enum Input {
     Stream(Box<dyn Read>),
 }
 
-/// Opens the input: a regular file, or a stream.
+/// Opens the input: a regular file, or a stream. A file that says it is
+/// empty is read as a stream: those of /proc say so and are not.
 pub fn open_input(path: &Path) -> Result<Input> {
     if is_dash(path) {
         return Ok(Input::Stream(Box::new(io::stdin().lock())));
     }
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     match f.metadata() {
-        Ok(m) if m.is_file() => Ok(Input::File(f, m.len())),
+        Ok(m) if m.is_file() && m.len() > 0 => Ok(Input::File(f, m.len())),
         _ => Ok(Input::Stream(Box::new(f))),
     }
 }
