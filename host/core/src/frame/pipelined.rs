@@ -200,6 +200,7 @@ impl PipelinedWriter {
         };
         ordered::run(threads, CHUNKS_PER_THREAD * threads, &mut ends, &work)
     }
+
     /// Fills `buf` from `read`; refuses data after a short chunk.
     fn fill<E: From<Error>>(
         &mut self,
@@ -338,11 +339,13 @@ where
     }
 
     fn done(&mut self, out: Made<E>) -> std::result::Result<(), E> {
-        let c = out.made?;
         self.spare.push(out.buf);
         if self.ended {
+            // Read past the end of a source read at offsets: dropped, and
+            // so is an error there.
             return Ok(());
         }
+        let c = out.made?;
         if let Source::At { .. } = self.source {
             // Read by a worker: the source ends at the first chunk it
             // could not fill, what was read past it is dropped.

@@ -133,9 +133,16 @@ fn a_source_read_at_offsets_ends_at_its_first_short_chunk() {
             FrameWriter::create(&path, cp(threads), CHUNK, Vec::new(), Registry::new()).unwrap(),
         );
         // Chunk 2 comes back short (a file cut while read); the chunks
-        // after it, read by other workers, are dropped.
+        // after it, read by other workers, are dropped, and so are errors
+        // there.
         w.append_from_at(
             |at, buf| {
+                if at >= 4 * CHUNK as u64 {
+                    return Err(Error::InvalidParam {
+                        name: "read",
+                        reason: "past the end".into(),
+                    });
+                }
                 let from = data.get(at as usize..).unwrap_or(&[]);
                 let n = if at == 2 * CHUNK as u64 {
                     100
