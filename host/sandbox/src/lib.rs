@@ -63,6 +63,7 @@ mod plugins;
 mod sandbox;
 mod shelf;
 mod signature;
+mod staging;
 mod store;
 mod text;
 mod validate;

@@ -20,6 +20,7 @@ use crate::bindings::{CodecWorld, FilterWorld, PostfilterWorld, PrefilterWorld, 
 use crate::exports::BlockAnswer;
 use crate::instance::Runner;
 use crate::landing::Landing;
+use crate::staging::staged;
 use crate::text::guest_text;
 
 /// A codec component (world `codec-plugin`), usable as a
@@ -86,10 +87,12 @@ impl CodecPlugin for WasmCodec {
     ) -> Result<bool, PluginError> {
         let answer = {
             let _landing = Landing::vec(out);
-            self.runner.call(info.chunk_index, |plugin, store| {
-                plugin
-                    .encode
-                    .call(store, input, meta, WitBlockInfo::from(info))
+            staged(input, |input| {
+                self.runner.call(info.chunk_index, |plugin, store| {
+                    plugin
+                        .encode
+                        .call(store, input, meta, WitBlockInfo::from(info))
+                })
             })?
         };
         match answer {
@@ -108,10 +111,12 @@ impl CodecPlugin for WasmCodec {
     ) -> Result<(), PluginError> {
         let expected = out.len();
         let _landing = Landing::slice(out);
-        let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin
-                .decode
-                .call(store, input, meta, WitBlockInfo::from(info))
+        let answer = staged(input, |input| {
+            self.runner.call(info.chunk_index, |plugin, store| {
+                plugin
+                    .decode
+                    .call(store, input, meta, WitBlockInfo::from(info))
+            })
         })?;
         exact(answer, expected)
     }
@@ -131,10 +136,12 @@ impl FilterPlugin for WasmFilter {
     ) -> Result<(), PluginError> {
         let expected = out.len();
         let _landing = Landing::slice(out);
-        let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin
-                .forward
-                .call(store, input, meta, WitBlockInfo::from(info))
+        let answer = staged(input, |input| {
+            self.runner.call(info.chunk_index, |plugin, store| {
+                plugin
+                    .forward
+                    .call(store, input, meta, WitBlockInfo::from(info))
+            })
         })?;
         exact(answer, expected)
     }
@@ -148,10 +155,12 @@ impl FilterPlugin for WasmFilter {
     ) -> Result<(), PluginError> {
         let expected = out.len();
         let _landing = Landing::slice(out);
-        let answer = self.runner.call(info.chunk_index, |plugin, store| {
-            plugin
-                .backward
-                .call(store, input, meta, WitBlockInfo::from(info))
+        let answer = staged(input, |input| {
+            self.runner.call(info.chunk_index, |plugin, store| {
+                plugin
+                    .backward
+                    .call(store, input, meta, WitBlockInfo::from(info))
+            })
         })?;
         exact(answer, expected)
     }
@@ -173,14 +182,14 @@ impl TransformPlugin for WasmTransform {
         let info = WitBlockInfo::from(info);
         let expected = out.len();
         let _landing = Landing::slice(out);
-        let answer = match &self.runner {
+        let answer = staged(input, |input| match &self.runner {
             TransformRunner::Prefilter(runner) => runner.call(chunk, |plugin, store| {
                 plugin.apply.call(store, input, meta, info)
-            })?,
+            }),
             TransformRunner::Postfilter(runner) => runner.call(chunk, |plugin, store| {
                 plugin.apply.call(store, input, meta, info)
-            })?,
-        };
+            }),
+        })?;
         exact(answer, expected)
     }
 }
