@@ -133,6 +133,10 @@ fn sniff_npy(input: io::Input, path: &Path) -> Result<(Data, Option<NpyHeader>)>
         ));
     }
     let mut reader = &file;
+    // From the start: a positioned read moves the cursor on Windows.
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .with_context(|| format!("reading {}", path.display()))?;
     let header =
         NpyHeader::read(&mut reader).with_context(|| format!("reading {}", path.display()))?;
     let start = reader
