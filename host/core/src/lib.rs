@@ -12,6 +12,7 @@ pub mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod io;
+pub mod mid_page;
 mod parallel;
 pub mod params;
 pub mod pipeline;

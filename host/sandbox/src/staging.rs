@@ -1,25 +1,20 @@
-//! A block's bytes moved half a page away before they are copied into a
-//! guest, when they sit at the start of a page.
+//! A block moved half a page away before it is copied into a guest, when
+//! it sits at the start of a page.
 //!
 //! Guests' allocators hand out the buffers the host copies a block into
-//! just past a page boundary (the Rust example plugins': 8 bytes past). A
-//! copy whose destination lies a few bytes past its source, modulo 4 KiB,
-//! runs far slower where `memcpy` uses `rep movsb` (on this project's
-//! 2-core AMD EPYC machine, 16 KiB copied 8 bytes ahead: 3 GB/s, 16 bytes
-//! ahead: about 50, otherwise 50-100), and the host's blocks often start
-//! on a page boundary: a large allocation does, and so do the blocks of a
-//! page-aligned array. Such a block, one starting less than [`ABOVE`]
-//! bytes past a boundary or less than [`BELOW`] before one, is first copied
-//! (fast: half a page apart) into a buffer that starts half a page past a
-//! boundary, and copied into the guest from there. Blocks elsewhere (glibc
-//! puts a large allocation 16 bytes past a boundary, behind such guest
-//! buffers, which is fast) are copied in as they are: staging a 1 MiB block
-//! costs about a fifth of a delta filter's call.
+//! just past a page boundary (the Rust example plugins': 8 bytes past),
+//! and a copy a few bytes ahead of its source, modulo 4 KiB, is the slow
+//! case [`sandpress_core::mid_page`] describes. A block starting less than
+//! [`ABOVE`] bytes past a boundary or less than [`BELOW`] before one is
+//! first copied (fast: half a page apart) into a [`MidPage`] buffer, and
+//! copied into the guest from there. Blocks elsewhere (glibc puts a large
+//! allocation 16 bytes past a boundary, behind such guest buffers, which is
+//! fast) are copied in as they are: staging a 1 MiB block costs about a
+//! fifth of a delta filter's call.
 
 use std::cell::RefCell;
 
-/// Where the staging buffer's bytes start within a 4 KiB page.
-const PAGE_OFFSET: usize = 2048;
+use sandpress_core::mid_page::MidPage;
 
 /// A block starting fewer bytes than this past a page boundary is staged.
 const ABOVE: usize = 16;
@@ -32,7 +27,7 @@ const BELOW: usize = 64;
 const LEAST: usize = 2048;
 
 thread_local! {
-    static STAGING: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static STAGING: RefCell<MidPage> = RefCell::new(MidPage::default());
 }
 
 /// Whether `bytes` start just past or just before a page boundary.
@@ -49,12 +44,8 @@ pub(crate) fn staged<R>(input: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
     }
     STAGING.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
-            if buf.len() < input.len() + 4096 {
-                *buf = vec![0; input.len() + 4096];
-            }
-            let at = buf.as_ptr() as usize % 4096;
-            let start = (PAGE_OFFSET + 4096 - at) % 4096;
-            let copy = &mut buf[start..start + input.len()];
+            buf.reserve(input.len());
+            let copy = &mut buf[..input.len()];
             copy.copy_from_slice(input);
             f(copy)
         }
@@ -66,6 +57,7 @@ pub(crate) fn staged<R>(input: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sandpress_core::mid_page::PAGE_OFFSET;
 
     #[test]
     fn blocks_at_a_page_start_are_staged_half_a_page_away() {

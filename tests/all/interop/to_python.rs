@@ -192,18 +192,7 @@ fn interop_zero_chunks_are_index_specials() {
         ("zeros-middle", vec![&ramp, &zeros, &ramp]),
     ] {
         let path = dir.path().join(format!("{name}.b2frame"));
-        let data: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
-        let cp = CParams {
-            codec: ids::LZ4,
-            clevel: 5,
-            typesize: 4,
-            ..CParams::default()
-        };
-        let mut w =
-            FrameWriter::create(&path, cp, cs, Vec::new(), Registry::new()).expect("create");
-        w.append(&data).expect("append");
-        w.finish().expect("finish");
-        let f = Frame::open(&path).expect("reopen");
+        let (f, data) = write_chunks(&path, &chunks, ids::LZ4, 4);
         for (i, c) in chunks.iter().enumerate() {
             let loc = f.chunk_loc(i);
             if *c == &zeros && loc != Some(ChunkLoc::Special(Special::Zeros)) {
@@ -235,20 +224,8 @@ fn interop_repeated_value_chunks_are_value_specials() {
             item(7).repeat(cs / usize::from(ts)),
             item(200).repeat(cs / usize::from(ts)),
         );
-        let chunks = [&a, &ramp, &b];
-        let data: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
         let path = dir.path().join(format!("values-ts{ts}.b2frame"));
-        let cp = CParams {
-            codec: ids::ZSTD,
-            clevel: 5,
-            typesize: ts,
-            ..CParams::default()
-        };
-        let mut w =
-            FrameWriter::create(&path, cp, cs, Vec::new(), Registry::new()).expect("create");
-        w.append(&data).expect("append");
-        w.finish().expect("finish");
-        let f = Frame::open(&path).expect("reopen");
+        let (f, data) = write_chunks(&path, &[&a, &ramp, &b], ids::ZSTD, ts);
         for i in [0, 2] {
             let h = ChunkHeader::parse(&f.chunk(i).expect("chunk")).expect("header");
             if h.special() != Special::Value {
@@ -262,6 +239,23 @@ fn interop_repeated_value_chunks_are_value_specials() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Writes `chunks` (all of one length, the chunk size) as a frame at
+/// `path`, `codec` at clevel 5; returns the frame reopened and its data.
+fn write_chunks(path: &Path, chunks: &[&Vec<u8>], codec: u8, typesize: u8) -> (Frame, Vec<u8>) {
+    let data: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+    let cp = CParams {
+        codec,
+        clevel: 5,
+        typesize,
+        ..CParams::default()
+    };
+    let mut w = FrameWriter::create(path, cp, chunks[0].len(), Vec::new(), Registry::new())
+        .expect("create");
+    w.append(&data).expect("append");
+    w.finish().expect("finish");
+    (Frame::open(path).expect("reopen"), data)
 }
 
 /// python-blosc2's `blosc2.open(path)[:]` gives `data`, or why not.

@@ -175,9 +175,10 @@ impl PipelinedWriter {
         let work = |i: u64, (mut buf, fill): (Vec<u8>, Fill)| {
             let n = match fill {
                 Fill::Read(n) => Ok::<_, E>(n),
-                Fill::At(offset) => {
-                    read_at(offset, &mut buf).and_then(|n| Ok(check_len(n, buf.len()).map(|()| n)?))
-                }
+                Fill::At(offset) => read_at(offset, &mut buf).and_then(|n| {
+                    check_len(n, buf.len())?;
+                    Ok(n)
+                }),
             };
             let made = n.and_then(|n| {
                 if n == 0 {

@@ -1,14 +1,16 @@
 //! Per-thread buffers reused across blocks, so the hot path does not allocate.
 
 use std::cell::RefCell;
-use std::ops::{Deref, DerefMut};
+
+use crate::mid_page::MidPage;
 
 /// Two block-sized buffers for ping-ponging between filters, and one for a
-/// codec's output.
+/// codec's output. The first two are what plugins' calls copy from and
+/// into: they start mid-page ([`MidPage`]).
 #[derive(Default)]
 pub(crate) struct Scratch {
-    pub a: Block,
-    pub b: Block,
+    pub a: MidPage,
+    pub b: MidPage,
     pub codec: Vec<u8>,
 }
 
@@ -17,51 +19,6 @@ impl Scratch {
     pub fn reserve(&mut self, n: usize) {
         self.a.reserve(n);
         self.b.reserve(n);
-    }
-}
-
-/// Where a [`Block`]'s bytes start within a 4 KiB page.
-const PAGE_OFFSET: usize = 2048;
-
-/// A block buffer whose bytes start half a page past a page boundary.
-///
-/// These buffers are what a plugin's calls copy into the guest's memory,
-/// whose allocators hand out blocks just past a page boundary. A copy
-/// whose destination lies a few bytes past its source, modulo 4 KiB, runs
-/// far slower where `memcpy` uses `rep movsb` (on this project's AMD
-/// machine, 16 KiB copied 8 bytes ahead: 3 GB/s against 80), and a large
-/// allocation starts on a page boundary, so a plain `Vec` lands there:
-/// with mimalloc, a Wasm delta filter's backward pass spent half its time
-/// in that copy.
-#[derive(Default)]
-pub(crate) struct Block {
-    bytes: Vec<u8>,
-    start: usize,
-}
-
-impl Block {
-    /// Makes the block at least `n` bytes long.
-    fn reserve(&mut self, n: usize) {
-        if self.len() >= n {
-            return;
-        }
-        self.bytes = vec![0; n + 4096];
-        let at = self.bytes.as_ptr() as usize % 4096;
-        self.start = (PAGE_OFFSET + 4096 - at) % 4096;
-    }
-}
-
-impl Deref for Block {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        self.bytes.get(self.start..).unwrap_or_default()
-    }
-}
-
-impl DerefMut for Block {
-    fn deref_mut(&mut self) -> &mut [u8] {
-        self.bytes.get_mut(self.start..).unwrap_or_default()
     }
 }
 
