@@ -32,9 +32,14 @@ pub fn limits() -> Limits {
 
 /// A sandbox with [`limits`] and no disk cache.
 pub fn sandbox() -> Sandbox {
+    sandbox_with(limits())
+}
+
+/// A sandbox with these limits and no disk cache.
+pub fn sandbox_with(limits: Limits) -> Sandbox {
     Sandbox::builder()
         .no_cache()
-        .limits(limits())
+        .limits(limits)
         .build()
         .expect("sandbox")
 }

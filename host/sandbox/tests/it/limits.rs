@@ -6,18 +6,10 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use sandpress_core::plugin::{CodecPlugin, PluginError, Stopped};
-use sandpress_sandbox::{CompileBudget, CompileLimit, Limits, Sandbox, SandboxError, WasmCodec};
+use sandpress_sandbox::{CompileBudget, CompileLimit, SandboxError, WasmCodec};
 
 use crate::bomb::bomb_component;
-use crate::common::{block, guest, info, limits};
-
-fn sandbox_with(limits: Limits) -> Sandbox {
-    Sandbox::builder()
-        .no_cache()
-        .limits(limits)
-        .build()
-        .expect("sandbox")
-}
+use crate::common::{block, guest, info, limits, sandbox_with};
 
 /// A block that asks the hog / three-memories guests for `mib` MiB.
 fn asking(mib: u8) -> Vec<u8> {
