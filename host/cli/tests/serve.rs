@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sandpress::load::server::Server;
 
@@ -107,12 +107,17 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
     for _ in 0..4 {
         s.write_all(&piece).unwrap();
     }
-    std::thread::sleep(Duration::from_millis(300));
+    let tmp = data_dir.path().join("tmp");
+    let left = || std::fs::read_dir(&tmp).unwrap().count();
+    // The kill comes once the server is writing the frame, however long a
+    // loaded machine takes to get there.
+    let start = Instant::now();
+    while left() == 0 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut server = server;
     server.kill();
     drop(s);
-    let tmp = data_dir.path().join("tmp");
-    let left = || std::fs::read_dir(&tmp).unwrap().count();
     assert_eq!(left(), 1, "the cut upload's frame, half written");
 
     let again = Server::start(Path::new(BIN), data_dir.path(), &[]).unwrap();
