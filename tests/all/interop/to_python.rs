@@ -241,6 +241,67 @@ fn interop_repeated_value_chunks_are_value_specials() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Typesizes without a shuffle kernel of their own go through the kernel
+/// for any typesize (16 items at a time, then 8, then one by one):
+/// python-blosc2 reads sandpress's frames, and sandpress reads the frames
+/// python-blosc2 writes of the same data.
+#[test]
+fn interop_shuffle_of_any_typesize_agrees_with_c_blosc2() {
+    let dir = workdir("typesizes");
+    let mut failures = Vec::new();
+    for ts in [3u8, 5, 6, 7, 12, 24, 33] {
+        // Not a whole number of 16-item groups, so every path runs.
+        let cs = usize::from(ts) * 6011;
+        let chunk = |seed: usize| -> Vec<u8> {
+            (0..cs)
+                .map(|i| (i / 7 + (i % usize::from(ts)) * seed) as u8)
+                .collect()
+        };
+        let (a, b) = (chunk(3), chunk(11));
+        let ours = dir.path().join(format!("sp-ts{ts}.b2frame"));
+        let (_, data) = write_chunks(&ours, &[&a, &b], ids::ZSTD, ts);
+        failures.extend(
+            python_reads(&ours, &data)
+                .err()
+                .map(|e| format!("python-blosc2 reading typesize {ts}: {e}")),
+        );
+        let raw = dir.path().join(format!("ts{ts}.raw"));
+        std::fs::write(&raw, &data).expect("write the data");
+        let theirs = dir.path().join(format!("py-ts{ts}.b2frame"));
+        let script = "import sys, blosc2, numpy as np\n\
+                      raw, out, ts, cs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n\
+                      cparams = {'typesize': ts, 'codec': blosc2.Codec.ZSTD, 'clevel': 5,\n\
+                                 'filters': [blosc2.Filter.SHUFFLE]}\n\
+                      blosc2.SChunk(chunksize=cs, data=np.fromfile(raw, dtype=np.uint8),\n\
+                                    cparams=cparams, urlpath=out, mode='w')\n";
+        let out = Command::new(python())
+            .args(["-c", script])
+            .arg(&raw)
+            .arg(&theirs)
+            .args([ts.to_string(), cs.to_string()])
+            .output()
+            .expect("run python");
+        if !out.status.success() {
+            failures.push(format!(
+                "python-blosc2 writing typesize {ts}: {}",
+                show(&out)
+            ));
+            continue;
+        }
+        let f = Frame::open(&theirs).expect("open python-blosc2's frame");
+        let got: Vec<u8> = (0..f.nchunks())
+            .flat_map(|i| f.decompress_chunk_vec(i).expect("decompress"))
+            .collect();
+        if got != data {
+            failures.push(format!(
+                "sandpress reading typesize {ts}: differs at byte {}",
+                first_diff(&got, &data)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Writes `chunks` (all of one length, the chunk size) as a frame at
 /// `path`, `codec` at clevel 5; returns the frame reopened and its data.
 fn write_chunks(path: &Path, chunks: &[&Vec<u8>], codec: u8, typesize: u8) -> (Frame, Vec<u8>) {

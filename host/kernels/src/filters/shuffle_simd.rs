@@ -1,7 +1,8 @@
 //! Byte shuffle and unshuffle with SSE2 and AVX2 (x86-64), for typesizes 2,
-//! 4, 8 and 16, chosen at run time; the callers fall back to the scalar
-//! kernels for other typesizes, other CPUs and the items past the last
-//! whole group.
+//! 4, 8 and 16, chosen at run time, and with SSE2 for every other typesize
+//! but 1 (16 bytes of 16 items at a time, the transpose of typesize 16);
+//! the callers fall back to the scalar kernels on other CPUs and for the
+//! items past the last whole group.
 //!
 //! # How
 //!
@@ -239,7 +240,15 @@ macro_rules! dispatch {
 /// `planes` has room for all `n = items.len() / typesize` items.
 pub(super) fn shuffle(isa: Isa, typesize: usize, items: &[u8], planes: &mut [u8]) -> usize {
     assert_eq!(items.len(), planes.len());
-    shuffle_strided(isa, typesize, items, planes, items.len() / typesize)
+    match typesize {
+        0 | 1 => 0,
+        2 | 4 | 8 | 16 => shuffle_strided(isa, typesize, items, planes, items.len() / typesize),
+        // SAFETY: SSE2 is part of x86-64.
+        #[cfg(target_arch = "x86_64")]
+        _ => unsafe { sse2::shuffle_any(typesize, items, planes) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => 0,
+    }
 }
 
 /// [`shuffle`] into planes `stride` bytes apart (plane `b` starts at
@@ -257,7 +266,15 @@ pub(super) fn shuffle_strided(
 /// Undoes [`shuffle`] on the leading items it handles; returns how many.
 pub(super) fn unshuffle(isa: Isa, typesize: usize, planes: &[u8], items: &mut [u8]) -> usize {
     assert_eq!(items.len(), planes.len());
-    unshuffle_strided(isa, typesize, planes, items.len() / typesize, items)
+    match typesize {
+        0 | 1 => 0,
+        2 | 4 | 8 | 16 => unshuffle_strided(isa, typesize, planes, items.len() / typesize, items),
+        // SAFETY: SSE2 is part of x86-64.
+        #[cfg(target_arch = "x86_64")]
+        _ => unsafe { sse2::unshuffle_any(typesize, planes, items) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => 0,
+    }
 }
 
 /// [`unshuffle`] from planes `stride` bytes apart (plane `b` starts at
@@ -310,7 +327,102 @@ macro_rules! rounds {
 
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
+    use super::super::shuffle::columns;
     use super::*;
+
+    /// Whether 16 items from item `i` on are whole groups for the kernels
+    /// of any typesize: 16 items, and 16 bytes readable (or writable) from
+    /// the start of the last, which for items under 16 bytes runs into the
+    /// item after it.
+    fn group_fits(i: usize, n: usize, typesize: usize, len: usize) -> bool {
+        i + 16 <= n && (i + 15) * typesize + 16 <= len
+    }
+
+    /// Transposes the 16x16 byte matrix whose rows are `x`: byte `k` of row
+    /// `j` of the answer is byte `j` of `x[k]`. Four rounds of unpacks, each
+    /// interleaving twice as many bytes as the one before, with the
+    /// indices written out so that the rows stay in registers.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn transpose16(x: &[__m128i; 16]) -> [__m128i; 16] {
+        let mut a = [_mm_setzero_si128(); 16];
+        for p in 0..8 {
+            a[2 * p] = _mm_unpacklo_epi8(x[2 * p], x[2 * p + 1]);
+            a[2 * p + 1] = _mm_unpackhi_epi8(x[2 * p], x[2 * p + 1]);
+        }
+        // `b[4q + m]`: columns 4m..4m+4 of rows 4q..4q+4, 4 bytes each.
+        let mut b = [_mm_setzero_si128(); 16];
+        for q in 0..4 {
+            b[4 * q] = _mm_unpacklo_epi16(a[4 * q], a[4 * q + 2]);
+            b[4 * q + 1] = _mm_unpackhi_epi16(a[4 * q], a[4 * q + 2]);
+            b[4 * q + 2] = _mm_unpacklo_epi16(a[4 * q + 1], a[4 * q + 3]);
+            b[4 * q + 3] = _mm_unpackhi_epi16(a[4 * q + 1], a[4 * q + 3]);
+        }
+        // `c[8h + j]`: columns 2j and 2j+1 of rows 8h..8h+8, 8 bytes each.
+        let mut c = [_mm_setzero_si128(); 16];
+        for h in 0..2 {
+            for m in 0..4 {
+                let (lo, hi) = (b[8 * h + m], b[8 * h + 4 + m]);
+                c[8 * h + 2 * m] = _mm_unpacklo_epi32(lo, hi);
+                c[8 * h + 2 * m + 1] = _mm_unpackhi_epi32(lo, hi);
+            }
+        }
+        let mut out = [_mm_setzero_si128(); 16];
+        for j in 0..8 {
+            out[2 * j] = _mm_unpacklo_epi64(c[j], c[8 + j]);
+            out[2 * j + 1] = _mm_unpackhi_epi64(c[j], c[8 + j]);
+        }
+        out
+    }
+
+    /// Shuffles the leading groups of 16 items of any `typesize` but 1,
+    /// returning how many items: each column of 16 bytes of the items (see
+    /// [`columns`]) is transposed into 16 planes, and the planes past an
+    /// item narrower than 16 bytes are dropped.
+    #[target_feature(enable = "sse2")]
+    pub(super) fn shuffle_any(typesize: usize, items: &[u8], planes: &mut [u8]) -> usize {
+        let n = items.len() / typesize;
+        let mut i = 0;
+        while group_fits(i, n, typesize, items.len()) {
+            for col in columns(typesize, 16) {
+                let rows = std::array::from_fn(|u| load16(items, (i + u) * typesize + col));
+                for (b, &plane) in transpose16(&rows).iter().enumerate() {
+                    if col + b < typesize {
+                        store16(planes, (col + b) * n + i, plane);
+                    }
+                }
+            }
+            i += 16;
+        }
+        i
+    }
+
+    /// Undoes [`shuffle_any`] on the leading groups of 16 items, returning
+    /// how many. Items narrower than 16 bytes are stored whole vectors in
+    /// item order, each running into the next item, which its own store
+    /// then writes over; the last one's overrun stays within `items` and is
+    /// for the caller (or the next group) to write over.
+    #[target_feature(enable = "sse2")]
+    pub(super) fn unshuffle_any(typesize: usize, planes: &[u8], items: &mut [u8]) -> usize {
+        let n = items.len() / typesize;
+        let mut i = 0;
+        while group_fits(i, n, typesize, items.len()) {
+            for col in columns(typesize, 16) {
+                let rows = std::array::from_fn(|b| {
+                    if col + b < typesize {
+                        load16(planes, (col + b) * n + i)
+                    } else {
+                        _mm_setzero_si128()
+                    }
+                });
+                for (k, &item) in transpose16(&rows).iter().enumerate() {
+                    store16(items, (i + k) * typesize + col, item);
+                }
+            }
+            i += 16;
+        }
+        i
+    }
 
     #[target_feature(enable = "sse2")]
     pub(super) fn shuffle<const T: usize>(items: &[u8], planes: &mut [u8], stride: usize) -> usize {
@@ -473,6 +585,44 @@ mod tests {
                     let mut back = vec![0; items.len()];
                     assert_eq!(unshuffle(isa, typesize, &planes, &mut back), n);
                     assert_eq!(back, items, "{isa:?} typesize {typesize} n {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kernels_of_any_typesize_transpose_the_groups_they_take() {
+        let typesizes = [3, 5, 6, 7, 9, 12, 15, 17, 24, 31, 32, 33, 40, 255];
+        for isa in isas() {
+            for typesize in typesizes {
+                for n in [15, 16, 17, 31, 32, 33, 100, 1000] {
+                    let items: Vec<u8> =
+                        (0..n * typesize).map(|i| (i * 7 + i / 251) as u8).collect();
+                    let want = plain_shuffle(typesize, &items);
+                    let mut planes = vec![0xEE; items.len()];
+                    let done = shuffle(isa, typesize, &items, &mut planes);
+                    // Whole groups of 16, all but the last for narrow items
+                    // whose last 16-byte read would run past the end.
+                    let most = n / 16 * 16;
+                    let least = if typesize < 16 {
+                        most.saturating_sub(16)
+                    } else {
+                        most
+                    };
+                    assert!((least..=most).contains(&done), "{typesize} {n}: {done}");
+                    for j in 0..typesize {
+                        let (got, want) =
+                            (&planes[j * n..j * n + done], &want[j * n..j * n + done]);
+                        assert_eq!(got, want, "{isa:?} typesize {typesize} n {n} plane {j}");
+                    }
+                    let mut back = vec![0xEE; items.len()];
+                    assert_eq!(unshuffle(isa, typesize, &want, &mut back), done);
+                    let whole = done * typesize;
+                    assert_eq!(
+                        back[..whole],
+                        items[..whole],
+                        "{isa:?} typesize {typesize} n {n}"
+                    );
                 }
             }
         }
