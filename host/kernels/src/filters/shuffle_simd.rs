@@ -243,9 +243,16 @@ pub(super) fn shuffle(isa: Isa, typesize: usize, items: &[u8], planes: &mut [u8]
     match typesize {
         0 | 1 => 0,
         2 | 4 | 8 | 16 => shuffle_strided(isa, typesize, items, planes, items.len() / typesize),
-        // SAFETY: SSE2 is part of x86-64.
         #[cfg(target_arch = "x86_64")]
-        _ => unsafe { sse2::shuffle_any(typesize, items, planes) },
+        _ => {
+            let done = match isa {
+                // SAFETY: `detect` saw the CPU offer AVX2.
+                Isa::Avx2 => unsafe { avx2::shuffle_any(typesize, items, planes) },
+                Isa::Sse2 => 0,
+            };
+            // SAFETY: SSE2 is part of x86-64.
+            unsafe { sse2::shuffle_any(typesize, done, items, planes) }
+        }
         #[cfg(not(target_arch = "x86_64"))]
         _ => 0,
     }
@@ -269,9 +276,16 @@ pub(super) fn unshuffle(isa: Isa, typesize: usize, planes: &[u8], items: &mut [u
     match typesize {
         0 | 1 => 0,
         2 | 4 | 8 | 16 => unshuffle_strided(isa, typesize, planes, items.len() / typesize, items),
-        // SAFETY: SSE2 is part of x86-64.
         #[cfg(target_arch = "x86_64")]
-        _ => unsafe { sse2::unshuffle_any(typesize, planes, items) },
+        _ => {
+            let done = match isa {
+                // SAFETY: `detect` saw the CPU offer AVX2.
+                Isa::Avx2 => unsafe { avx2::unshuffle_any(typesize, planes, items) },
+                Isa::Sse2 => 0,
+            };
+            // SAFETY: SSE2 is part of x86-64.
+            unsafe { sse2::unshuffle_any(typesize, done, planes, items) }
+        }
         #[cfg(not(target_arch = "x86_64"))]
         _ => 0,
     }
@@ -325,65 +339,93 @@ macro_rules! rounds {
     };
 }
 
+/// Whether `group` items from item `i` on are a whole group for the
+/// kernels of any typesize: `group` items, and 16 bytes readable (or
+/// writable) from the start of the last, which for items under 16 bytes
+/// runs into the item after it.
+fn group_fits(i: usize, group: usize, n: usize, typesize: usize, len: usize) -> bool {
+    i + group <= n && (i + group - 1) * typesize + 16 <= len
+}
+
+/// The 16x16 byte transpose of rows `$x` (16 vectors) with the given
+/// instruction set's unpacks (`$p`: `_mm` or `_mm256`, which transposes
+/// each 128-bit lane on its own): byte `k` of row `j` of the answer is byte
+/// `j` of `$x[k]`. Four rounds, each interleaving twice as many bytes as
+/// the one before, with the indices written out so that the rows stay in
+/// registers.
+macro_rules! transpose16 {
+    ($x:expr, $zero:expr, $lo8:ident, $hi8:ident, $lo16:ident, $hi16:ident,
+     $lo32:ident, $hi32:ident, $lo64:ident, $hi64:ident) => {{
+        let x = $x;
+        let mut a = [$zero; 16];
+        for p in 0..8 {
+            a[2 * p] = $lo8(x[2 * p], x[2 * p + 1]);
+            a[2 * p + 1] = $hi8(x[2 * p], x[2 * p + 1]);
+        }
+        // `b[4q + m]`: columns 4m..4m+4 of rows 4q..4q+4, 4 bytes each.
+        let mut b = [$zero; 16];
+        for q in 0..4 {
+            b[4 * q] = $lo16(a[4 * q], a[4 * q + 2]);
+            b[4 * q + 1] = $hi16(a[4 * q], a[4 * q + 2]);
+            b[4 * q + 2] = $lo16(a[4 * q + 1], a[4 * q + 3]);
+            b[4 * q + 3] = $hi16(a[4 * q + 1], a[4 * q + 3]);
+        }
+        // `c[8h + j]`: columns 2j and 2j+1 of rows 8h..8h+8, 8 bytes each.
+        let mut c = [$zero; 16];
+        for h in 0..2 {
+            for m in 0..4 {
+                let (lo, hi) = (b[8 * h + m], b[8 * h + 4 + m]);
+                c[8 * h + 2 * m] = $lo32(lo, hi);
+                c[8 * h + 2 * m + 1] = $hi32(lo, hi);
+            }
+        }
+        let mut out = [$zero; 16];
+        for j in 0..8 {
+            out[2 * j] = $lo64(c[j], c[8 + j]);
+            out[2 * j + 1] = $hi64(c[j], c[8 + j]);
+        }
+        out
+    }};
+}
+
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use super::super::shuffle::columns;
     use super::*;
 
-    /// Whether 16 items from item `i` on are whole groups for the kernels
-    /// of any typesize: 16 items, and 16 bytes readable (or writable) from
-    /// the start of the last, which for items under 16 bytes runs into the
-    /// item after it.
-    fn group_fits(i: usize, n: usize, typesize: usize, len: usize) -> bool {
-        i + 16 <= n && (i + 15) * typesize + 16 <= len
-    }
-
-    /// Transposes the 16x16 byte matrix whose rows are `x`: byte `k` of row
-    /// `j` of the answer is byte `j` of `x[k]`. Four rounds of unpacks, each
-    /// interleaving twice as many bytes as the one before, with the
-    /// indices written out so that the rows stay in registers.
+    /// [`transpose16!`] on 16-byte rows.
     #[inline]
     #[target_feature(enable = "sse2")]
     fn transpose16(x: &[__m128i; 16]) -> [__m128i; 16] {
-        let mut a = [_mm_setzero_si128(); 16];
-        for p in 0..8 {
-            a[2 * p] = _mm_unpacklo_epi8(x[2 * p], x[2 * p + 1]);
-            a[2 * p + 1] = _mm_unpackhi_epi8(x[2 * p], x[2 * p + 1]);
-        }
-        // `b[4q + m]`: columns 4m..4m+4 of rows 4q..4q+4, 4 bytes each.
-        let mut b = [_mm_setzero_si128(); 16];
-        for q in 0..4 {
-            b[4 * q] = _mm_unpacklo_epi16(a[4 * q], a[4 * q + 2]);
-            b[4 * q + 1] = _mm_unpackhi_epi16(a[4 * q], a[4 * q + 2]);
-            b[4 * q + 2] = _mm_unpacklo_epi16(a[4 * q + 1], a[4 * q + 3]);
-            b[4 * q + 3] = _mm_unpackhi_epi16(a[4 * q + 1], a[4 * q + 3]);
-        }
-        // `c[8h + j]`: columns 2j and 2j+1 of rows 8h..8h+8, 8 bytes each.
-        let mut c = [_mm_setzero_si128(); 16];
-        for h in 0..2 {
-            for m in 0..4 {
-                let (lo, hi) = (b[8 * h + m], b[8 * h + 4 + m]);
-                c[8 * h + 2 * m] = _mm_unpacklo_epi32(lo, hi);
-                c[8 * h + 2 * m + 1] = _mm_unpackhi_epi32(lo, hi);
-            }
-        }
-        let mut out = [_mm_setzero_si128(); 16];
-        for j in 0..8 {
-            out[2 * j] = _mm_unpacklo_epi64(c[j], c[8 + j]);
-            out[2 * j + 1] = _mm_unpackhi_epi64(c[j], c[8 + j]);
-        }
-        out
+        transpose16!(
+            x,
+            _mm_setzero_si128(),
+            _mm_unpacklo_epi8,
+            _mm_unpackhi_epi8,
+            _mm_unpacklo_epi16,
+            _mm_unpackhi_epi16,
+            _mm_unpacklo_epi32,
+            _mm_unpackhi_epi32,
+            _mm_unpacklo_epi64,
+            _mm_unpackhi_epi64
+        )
     }
 
-    /// Shuffles the leading groups of 16 items of any `typesize` but 1,
-    /// returning how many items: each column of 16 bytes of the items (see
-    /// [`columns`]) is transposed into 16 planes, and the planes past an
-    /// item narrower than 16 bytes are dropped.
+    /// Shuffles the groups of 16 items of any `typesize` but 1 from item
+    /// `first` on, returning the item after the last group: each column of
+    /// 16 bytes of the items (see [`columns`]) is transposed into 16
+    /// planes, and the planes past an item narrower than 16 bytes are
+    /// dropped.
     #[target_feature(enable = "sse2")]
-    pub(super) fn shuffle_any(typesize: usize, items: &[u8], planes: &mut [u8]) -> usize {
+    pub(super) fn shuffle_any(
+        typesize: usize,
+        first: usize,
+        items: &[u8],
+        planes: &mut [u8],
+    ) -> usize {
         let n = items.len() / typesize;
-        let mut i = 0;
-        while group_fits(i, n, typesize, items.len()) {
+        let mut i = first;
+        while group_fits(i, 16, n, typesize, items.len()) {
             for col in columns(typesize, 16) {
                 let rows = std::array::from_fn(|u| load16(items, (i + u) * typesize + col));
                 for (b, &plane) in transpose16(&rows).iter().enumerate() {
@@ -397,16 +439,22 @@ mod sse2 {
         i
     }
 
-    /// Undoes [`shuffle_any`] on the leading groups of 16 items, returning
-    /// how many. Items narrower than 16 bytes are stored whole vectors in
-    /// item order, each running into the next item, which its own store
-    /// then writes over; the last one's overrun stays within `items` and is
-    /// for the caller (or the next group) to write over.
+    /// Undoes [`shuffle_any`] on the groups of 16 items from item `first`
+    /// on, returning the item after the last group. Items narrower than 16
+    /// bytes are stored whole vectors in item order, each running into the
+    /// next item, which its own store then writes over; the last one's
+    /// overrun stays within `items` and is for the caller (or the next
+    /// group) to write over.
     #[target_feature(enable = "sse2")]
-    pub(super) fn unshuffle_any(typesize: usize, planes: &[u8], items: &mut [u8]) -> usize {
+    pub(super) fn unshuffle_any(
+        typesize: usize,
+        first: usize,
+        planes: &[u8],
+        items: &mut [u8],
+    ) -> usize {
         let n = items.len() / typesize;
-        let mut i = 0;
-        while group_fits(i, n, typesize, items.len()) {
+        let mut i = first;
+        while group_fits(i, 16, n, typesize, items.len()) {
             for col in columns(typesize, 16) {
                 let rows = std::array::from_fn(|b| {
                     if col + b < typesize {
@@ -469,7 +517,84 @@ mod sse2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    use super::super::shuffle::columns;
     use super::*;
+
+    /// [`transpose16!`] on 32-byte rows: two transposes, one per lane.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn transpose16x2(x: &[__m256i; 16]) -> [__m256i; 16] {
+        transpose16!(
+            x,
+            _mm256_setzero_si256(),
+            _mm256_unpacklo_epi8,
+            _mm256_unpackhi_epi8,
+            _mm256_unpacklo_epi16,
+            _mm256_unpackhi_epi16,
+            _mm256_unpacklo_epi32,
+            _mm256_unpackhi_epi32,
+            _mm256_unpacklo_epi64,
+            _mm256_unpackhi_epi64
+        )
+    }
+
+    /// [`sse2::shuffle_any`](super::sse2::shuffle_any) on groups of 32
+    /// items: items `i + u` and `i + 16 + u` share row `u`, one per lane,
+    /// so that each plane's 32 bytes come out as one store.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn shuffle_any(typesize: usize, items: &[u8], planes: &mut [u8]) -> usize {
+        let n = items.len() / typesize;
+        let mut i = 0;
+        while group_fits(i, 32, n, typesize, items.len()) {
+            for col in columns(typesize, 16) {
+                let rows = std::array::from_fn(|u| {
+                    let at = |k: usize| (i + k) * typesize + col;
+                    _mm256_set_m128i(load16(items, at(16 + u)), load16(items, at(u)))
+                });
+                for (b, &plane) in transpose16x2(&rows).iter().enumerate() {
+                    if col + b < typesize {
+                        store32(planes, (col + b) * n + i, plane);
+                    }
+                }
+            }
+            i += 32;
+        }
+        i
+    }
+
+    /// [`sse2::unshuffle_any`](super::sse2::unshuffle_any) on groups of
+    /// 32 items: the first 16 items come out of the low lanes and are
+    /// stored first, in item order, then the other 16 from the high lanes.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn unshuffle_any(typesize: usize, planes: &[u8], items: &mut [u8]) -> usize {
+        let n = items.len() / typesize;
+        let mut i = 0;
+        while group_fits(i, 32, n, typesize, items.len()) {
+            for col in columns(typesize, 16) {
+                let rows = std::array::from_fn(|b| {
+                    if col + b < typesize {
+                        load32(planes, (col + b) * n + i)
+                    } else {
+                        _mm256_setzero_si256()
+                    }
+                });
+                let out = transpose16x2(&rows);
+                for (k, &item) in out.iter().enumerate() {
+                    store16(
+                        items,
+                        (i + k) * typesize + col,
+                        _mm256_castsi256_si128(item),
+                    );
+                }
+                for (k, &item) in out.iter().enumerate() {
+                    let high = _mm256_extracti128_si256::<1>(item);
+                    store16(items, (i + 16 + k) * typesize + col, high);
+                }
+            }
+            i += 32;
+        }
+        i
+    }
 
     #[target_feature(enable = "avx2")]
     fn load32(bytes: &[u8], at: usize) -> __m256i {
