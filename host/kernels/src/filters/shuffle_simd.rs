@@ -1,8 +1,9 @@
-//! Byte shuffle and unshuffle with SSE2 and AVX2 (x86-64), for typesizes 2,
-//! 4, 8 and 16, chosen at run time, and with SSE2 for every other typesize
-//! but 1 (16 bytes of 16 items at a time, the transpose of typesize 16);
-//! the callers fall back to the scalar kernels on other CPUs and for the
-//! items past the last whole group.
+//! Byte shuffle and unshuffle with SSE2 and AVX2 (x86-64), chosen at run
+//! time: kernels of their own for typesizes 2, 4, 8 and 16, and one for
+//! every other typesize but 1 (16-byte columns of 16 or 32 items through a
+//! 16x16 byte transpose, [`transpose16!`]); the callers fall back to the
+//! scalar kernels on other CPUs and for the items past the last whole
+//! group.
 //!
 //! # How
 //!
@@ -347,11 +348,11 @@ fn group_fits(i: usize, group: usize, n: usize, typesize: usize, len: usize) -> 
     i + group <= n && (i + group - 1) * typesize + 16 <= len
 }
 
-/// The 16x16 byte transpose of rows `$x` (16 vectors) with the given
-/// instruction set's unpacks (`$p`: `_mm` or `_mm256`, which transposes
-/// each 128-bit lane on its own): byte `k` of row `j` of the answer is byte
-/// `j` of `$x[k]`. Four rounds, each interleaving twice as many bytes as
-/// the one before, with the indices written out so that the rows stay in
+/// The 16x16 byte transpose of rows `$x` (16 vectors) with the given zero
+/// and unpack intrinsics, of 128 bits or of 256 (which transpose each
+/// 128-bit lane on its own): byte `k` of row `j` of the answer is byte `j`
+/// of `$x[k]`. Four rounds, each interleaving twice as many bytes as the
+/// one before, with the indices written out so that the rows stay in
 /// registers.
 macro_rules! transpose16 {
     ($x:expr, $zero:expr, $lo8:ident, $hi8:ident, $lo16:ident, $hi16:ident,
