@@ -1,7 +1,7 @@
 //! Byte shuffle and unshuffle with SSE2 and AVX2 (x86-64), chosen at run
 //! time: kernels of their own for typesizes 2, 4, 8 and 16, and one for
 //! every other typesize but 1 (16-byte columns of 16 or 32 items through a
-//! 16x16 byte transpose, [`transpose16!`]); the callers fall back to the
+//! 16x16 byte transpose, `transpose16!`); the callers fall back to the
 //! scalar kernels on other CPUs and for the items past the last whole
 //! group.
 //!
@@ -539,7 +539,7 @@ mod avx2 {
         )
     }
 
-    /// [`sse2::shuffle_any`](super::sse2::shuffle_any) on groups of 32
+    /// [`sse2::shuffle_any`] on groups of 32
     /// items: items `i + u` and `i + 16 + u` share row `u`, one per lane,
     /// so that each plane's 32 bytes come out as one store.
     #[target_feature(enable = "avx2")]
@@ -563,7 +563,7 @@ mod avx2 {
         i
     }
 
-    /// [`sse2::unshuffle_any`](super::sse2::unshuffle_any) on groups of
+    /// [`sse2::unshuffle_any`] on groups of
     /// 32 items: the first 16 items come out of the low lanes and are
     /// stored first, in item order, then the other 16 from the high lanes.
     #[target_feature(enable = "avx2")]
