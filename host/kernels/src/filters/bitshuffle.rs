@@ -134,9 +134,11 @@ fn transpose_bits_8x8(mut x: u64) -> u64 {
 /// bit-transposed into the rows, so every row receives a contiguous run.
 const TILE_BYTES: usize = 8192;
 
-/// Items per tile: a multiple of 64, so that each row gets whole words.
+/// Items per tile: a multiple of 256, so that each row gets whole words
+/// and each plane's groups of 8 bytes, scattered to the rows, are whole
+/// groups of 32 for the vector kernels (none left to the byte loop).
 fn tile_items(typesize: usize) -> usize {
-    (TILE_BYTES / typesize / 64 * 64).max(64)
+    (TILE_BYTES / typesize / 256 * 256).max(256)
 }
 
 /// Bit-transposes `items` (a multiple of 8 items) into `rows`.
