@@ -192,7 +192,7 @@ fn interop_zero_chunks_are_index_specials() {
         ("zeros-middle", vec![&ramp, &zeros, &ramp]),
     ] {
         let path = dir.path().join(format!("{name}.b2frame"));
-        let (f, data) = write_chunks(&path, &chunks, ids::LZ4, 4);
+        let (f, data) = write_chunks(&path, &chunks, ids::LZ4, 4, FilterChain::shuffle());
         for (i, c) in chunks.iter().enumerate() {
             let loc = f.chunk_loc(i);
             if *c == &zeros && loc != Some(ChunkLoc::Special(Special::Zeros)) {
@@ -225,7 +225,13 @@ fn interop_repeated_value_chunks_are_value_specials() {
             item(200).repeat(cs / usize::from(ts)),
         );
         let path = dir.path().join(format!("values-ts{ts}.b2frame"));
-        let (f, data) = write_chunks(&path, &[&a, &ramp, &b], ids::ZSTD, ts);
+        let (f, data) = write_chunks(
+            &path,
+            &[&a, &ramp, &b],
+            ids::ZSTD,
+            ts,
+            FilterChain::shuffle(),
+        );
         for i in [0, 2] {
             let h = ChunkHeader::parse(&f.chunk(i).expect("chunk")).expect("header");
             if h.special() != Special::Value {
@@ -242,14 +248,24 @@ fn interop_repeated_value_chunks_are_value_specials() {
 }
 
 /// Typesizes without a shuffle kernel of their own go through the kernel
-/// for any typesize (16 items at a time, then 8, then one by one):
-/// python-blosc2 reads sandpress's frames, and sandpress reads the frames
-/// python-blosc2 writes of the same data.
+/// for any typesize (32 or 16 items at a time, then 8, then one by one),
+/// in the byte shuffle and in bitshuffle's first stage: python-blosc2 reads
+/// sandpress's frames, and sandpress reads the frames python-blosc2 writes
+/// of the same data.
 #[test]
 fn interop_shuffle_of_any_typesize_agrees_with_c_blosc2() {
     let dir = workdir("typesizes");
     let mut failures = Vec::new();
-    for ts in [3u8, 5, 6, 7, 12, 24, 33] {
+    let filters = [
+        ("SHUFFLE", sandpress_core::filters::SHUFFLE),
+        ("BITSHUFFLE", sandpress_core::filters::BITSHUFFLE),
+    ];
+    for ((name, id), ts) in filters
+        .into_iter()
+        .flat_map(|f| [3u8, 5, 6, 7, 12, 24, 33].map(|ts| (f, ts)))
+    {
+        let what = format!("{name} typesize {ts}");
+        let chain = FilterChain::of(&[(id, 0)]).expect("one filter");
         // Not a whole number of 16-item groups, so every path runs.
         let cs = usize::from(ts) * 6011;
         let chunk = |seed: usize| -> Vec<u8> {
@@ -258,34 +274,31 @@ fn interop_shuffle_of_any_typesize_agrees_with_c_blosc2() {
                 .collect()
         };
         let (a, b) = (chunk(3), chunk(11));
-        let ours = dir.path().join(format!("sp-ts{ts}.b2frame"));
-        let (_, data) = write_chunks(&ours, &[&a, &b], ids::ZSTD, ts);
+        let ours = dir.path().join(format!("sp-{name}-ts{ts}.b2frame"));
+        let (_, data) = write_chunks(&ours, &[&a, &b], ids::ZSTD, ts, chain);
         failures.extend(
             python_reads(&ours, &data)
                 .err()
-                .map(|e| format!("python-blosc2 reading typesize {ts}: {e}")),
+                .map(|e| format!("python-blosc2 reading {what}: {e}")),
         );
         let raw = dir.path().join(format!("ts{ts}.raw"));
         std::fs::write(&raw, &data).expect("write the data");
-        let theirs = dir.path().join(format!("py-ts{ts}.b2frame"));
+        let theirs = dir.path().join(format!("py-{name}-ts{ts}.b2frame"));
         let script = "import sys, blosc2, numpy as np\n\
-                      raw, out, ts, cs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n\
+                      raw, out, ts, cs, f = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]\n\
                       cparams = {'typesize': ts, 'codec': blosc2.Codec.ZSTD, 'clevel': 5,\n\
-                                 'filters': [blosc2.Filter.SHUFFLE]}\n\
+                                 'filters': [getattr(blosc2.Filter, f)]}\n\
                       blosc2.SChunk(chunksize=cs, data=np.fromfile(raw, dtype=np.uint8),\n\
                                     cparams=cparams, urlpath=out, mode='w')\n";
         let out = Command::new(python())
             .args(["-c", script])
             .arg(&raw)
             .arg(&theirs)
-            .args([ts.to_string(), cs.to_string()])
+            .args([ts.to_string(), cs.to_string(), name.to_string()])
             .output()
             .expect("run python");
         if !out.status.success() {
-            failures.push(format!(
-                "python-blosc2 writing typesize {ts}: {}",
-                show(&out)
-            ));
+            failures.push(format!("python-blosc2 writing {what}: {}", show(&out)));
             continue;
         }
         let f = Frame::open(&theirs).expect("open python-blosc2's frame");
@@ -294,7 +307,7 @@ fn interop_shuffle_of_any_typesize_agrees_with_c_blosc2() {
             .collect();
         if got != data {
             failures.push(format!(
-                "sandpress reading typesize {ts}: differs at byte {}",
+                "sandpress reading {what}: differs at byte {}",
                 first_diff(&got, &data)
             ));
         }
@@ -303,13 +316,21 @@ fn interop_shuffle_of_any_typesize_agrees_with_c_blosc2() {
 }
 
 /// Writes `chunks` (all of one length, the chunk size) as a frame at
-/// `path`, `codec` at clevel 5; returns the frame reopened and its data.
-fn write_chunks(path: &Path, chunks: &[&Vec<u8>], codec: u8, typesize: u8) -> (Frame, Vec<u8>) {
+/// `path`, `codec` at clevel 5 after `filters`; returns the frame reopened
+/// and its data.
+fn write_chunks(
+    path: &Path,
+    chunks: &[&Vec<u8>],
+    codec: u8,
+    typesize: u8,
+    filters: FilterChain,
+) -> (Frame, Vec<u8>) {
     let data: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
     let cp = CParams {
         codec,
         clevel: 5,
         typesize,
+        filters,
         ..CParams::default()
     };
     let mut w = FrameWriter::create(path, cp, chunks[0].len(), Vec::new(), Registry::new())
