@@ -31,7 +31,7 @@ fn both_sides_measure_every_row_of_the_selection() {
         "--threads",
         "1,2",
         "--datasets",
-        "random-walk,text",
+        "random-walk,text,records",
         "--codecs",
         "lz4-1,blosclz-5",
         "--filters",
@@ -40,8 +40,9 @@ fn both_sides_measure_every_row_of_the_selection() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("python-blosc2 4.14.1"), "{out}");
     let rows = rows(&out);
-    // 2 datasets x 2 codecs x 2 filters x 2 thread counts.
-    assert_eq!(rows.len(), 16, "{out}");
+    // 3 datasets (records: 12-byte items, a structured dtype on
+    // python-blosc2's side) x 2 codecs x 2 filters x 2 thread counts.
+    assert_eq!(rows.len(), 24, "{out}");
     for row in &rows {
         // sandpress and python-blosc2 MB/s and their ratio, compress then
         // decompress, then both compression ratios and the block size.

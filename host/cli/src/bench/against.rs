@@ -124,7 +124,8 @@ pub(super) fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
                 let p = builtin(codec, filter)?;
                 for &t in &opts.threads {
                     // The two sides take turns, round by round.
-                    peer.row(data.name, (codec.0, codec.2, filter), t, opts.chunksize)?;
+                    let chunksize = data.chunksize(opts.chunksize);
+                    peer.row(data.name, (codec.0, codec.2, filter), t, chunksize)?;
                     let mut ours = Measuring::new(opts, data, &p, t, checks, "")?;
                     let theirs = peer.rounds(opts.repeat, LEAST_PER_ROW, || ours.round())?;
                     let mut ours = ours.row();

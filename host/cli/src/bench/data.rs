@@ -20,6 +20,13 @@ pub(super) struct Dataset {
 }
 
 impl Dataset {
+    /// The chunk size the rows of this dataset use: `asked`, rounded down
+    /// to whole items (both libraries require them).
+    pub(super) fn chunksize(&self, asked: usize) -> usize {
+        let typesize = usize::from(self.typesize);
+        (asked / typesize * typesize).max(typesize)
+    }
+
     fn int32(name: &'static str, items: impl Iterator<Item = i32>) -> Dataset {
         Dataset {
             name,
@@ -56,13 +63,16 @@ pub(super) fn datasets(size: usize) -> Vec<Dataset> {
 
 /// The datasets compared with python-blosc2, by their names on the command
 /// line: the int32 ones, a smooth float64 series (a sine with noise in its
-/// last digits) and text-like bytes (words of a small vocabulary).
-pub(super) const COMPARED_DATASETS: [&str; 5] = [
+/// last digits), text-like bytes (words of a small vocabulary) and 12-byte
+/// records (a structured dtype: a counter, a float32 sine and a random
+/// walk), whose typesize has no shuffle kernel of its own.
+pub(super) const COMPARED_DATASETS: [&str; 6] = [
     "arange",
     "repeated-value",
     "random-walk",
     "sine-noise",
     "text",
+    "records",
 ];
 
 /// The dataset named `slug` (see [`COMPARED_DATASETS`]), `size` bytes long.
@@ -97,6 +107,25 @@ pub(super) fn dataset(slug: &str, size: usize) -> Option<Dataset> {
             typesize: 1,
             dtype: "uint8",
         },
+        "records" => {
+            let mut walk: i32 = 0;
+            Dataset {
+                name: "records",
+                bytes: (0..size / 12)
+                    .flat_map(|i| {
+                        walk = walk.wrapping_add((rng.next() % 21) as i32 - 10);
+                        let mut record = [0u8; 12];
+                        record[..4].copy_from_slice(&(i as i32).to_le_bytes());
+                        let sine = (1000.0 * (i as f64 * 1e-4).sin()) as f32;
+                        record[4..8].copy_from_slice(&sine.to_le_bytes());
+                        record[8..].copy_from_slice(&walk.to_le_bytes());
+                        record
+                    })
+                    .collect(),
+                typesize: 12,
+                dtype: "<i4,<f4,<i4",
+            }
+        }
         _ => return None,
     })
 }

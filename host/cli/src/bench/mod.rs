@@ -55,7 +55,7 @@ pub struct Options {
     #[arg(long, default_value = "python3", requires = "against")]
     pub python: PathBuf,
     /// With `--against`: only these datasets (arange, repeated-value,
-    /// random-walk, sine-noise, text).
+    /// random-walk, sine-noise, text, records).
     #[arg(long, value_delimiter = ',', requires = "against")]
     pub datasets: Vec<String>,
     /// With `--against`: only these codecs (zstd-1, zstd-5, lz4-1, blosclz-5).
@@ -194,7 +194,7 @@ impl<'a> Measuring<'a> {
             data,
             pipeline: format!("{}{}{label}", p.name, checks.suffix()),
             registry: p.registry.clone(),
-            chunksize: opts.chunksize,
+            chunksize: data.chunksize(opts.chunksize),
             cp,
             dp,
             input: buffer::Buffer::copy_of(&data.bytes)?,
