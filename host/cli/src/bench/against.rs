@@ -81,7 +81,7 @@ pub(super) fn run(opts: &Options, out: &mut dyn Write) -> Result<()> {
     };
     writeln!(
         out,
-        "sandpress bench --against python-blosc2: {version}; {} MB per dataset, chunks of {} bytes, \
+        "sandpress bench --against python-blosc2: {version}; {} MB per dataset, chunks of {} bytes (rounded down to whole items), \
          compress into a super-chunk and decompress into one buffer, best of {} rounds (the two sides in turn; \
          more, up to {}, while a row has taken under {:.1} s), checksums {}",
         opts.size_mb,
