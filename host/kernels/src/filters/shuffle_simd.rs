@@ -242,6 +242,7 @@ macro_rules! dispatch {
 /// at typesize 3, 1.5x and 2.5x at 12, than with the typesize known at run
 /// time only), and for any typesize (`0`) from 17 on, where the columns
 /// are whole vectors anyway.
+#[cfg(target_arch = "x86_64")]
 macro_rules! by_typesize {
     ($typesize:expr, $($f:ident)::+($($arg:expr),*)) => {
         match $typesize {
@@ -261,6 +262,31 @@ macro_rules! by_typesize {
     };
 }
 
+/// Calls the any-typesize kernel `$f` for `$typesize`: the AVX2 one where
+/// `$isa` has it (its copy for the typesize, see [`by_typesize!`]), then
+/// the SSE2 one from the item the AVX2 one stopped at; 0 (nothing done)
+/// off x86-64.
+macro_rules! dispatch_any {
+    ($isa:expr, $typesize:expr, $f:ident($($arg:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        let done = {
+            let done = match $isa {
+                // SAFETY: `detect` saw the CPU offer AVX2.
+                Isa::Avx2 => unsafe { by_typesize!($typesize, avx2::$f($typesize, $($arg),*)) },
+                Isa::Sse2 => 0,
+            };
+            // SAFETY: SSE2 is part of x86-64.
+            unsafe { sse2::$f($typesize, done, $($arg),*) }
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let done = {
+            let _ = ($isa, $typesize, $($arg),*);
+            0
+        };
+        done
+    }};
+}
+
 /// Shuffles as many leading items as the kernels of `isa` handle (whole
 /// groups of 16 or 32), returning how many; the caller does the rest.
 /// `planes` has room for all `n = items.len() / typesize` items.
@@ -269,20 +295,7 @@ pub(super) fn shuffle(isa: Isa, typesize: usize, items: &[u8], planes: &mut [u8]
     match typesize {
         0 | 1 => 0,
         2 | 4 | 8 | 16 => shuffle_strided(isa, typesize, items, planes, items.len() / typesize),
-        #[cfg(target_arch = "x86_64")]
-        _ => {
-            let done = match isa {
-                // SAFETY: `detect` saw the CPU offer AVX2.
-                Isa::Avx2 => unsafe {
-                    by_typesize!(typesize, avx2::shuffle_any(typesize, items, planes))
-                },
-                Isa::Sse2 => 0,
-            };
-            // SAFETY: SSE2 is part of x86-64.
-            unsafe { sse2::shuffle_any(typesize, done, items, planes) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => 0,
+        _ => dispatch_any!(isa, typesize, shuffle_any(items, planes)),
     }
 }
 
@@ -304,20 +317,7 @@ pub(super) fn unshuffle(isa: Isa, typesize: usize, planes: &[u8], items: &mut [u
     match typesize {
         0 | 1 => 0,
         2 | 4 | 8 | 16 => unshuffle_strided(isa, typesize, planes, items.len() / typesize, items),
-        #[cfg(target_arch = "x86_64")]
-        _ => {
-            let done = match isa {
-                // SAFETY: `detect` saw the CPU offer AVX2.
-                Isa::Avx2 => unsafe {
-                    by_typesize!(typesize, avx2::unshuffle_any(typesize, planes, items))
-                },
-                Isa::Sse2 => 0,
-            };
-            // SAFETY: SSE2 is part of x86-64.
-            unsafe { sse2::unshuffle_any(typesize, done, planes, items) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => 0,
+        _ => dispatch_any!(isa, typesize, unshuffle_any(planes, items)),
     }
 }
 
@@ -373,6 +373,7 @@ macro_rules! rounds {
 /// kernels of any typesize: `group` items, and 16 bytes readable (or
 /// writable) from the start of the last, which for items under 16 bytes
 /// runs into the item after it.
+#[cfg(target_arch = "x86_64")]
 fn group_fits(i: usize, group: usize, n: usize, typesize: usize, len: usize) -> bool {
     i + group <= n && (i + group - 1) * typesize + 16 <= len
 }
@@ -383,6 +384,7 @@ fn group_fits(i: usize, group: usize, n: usize, typesize: usize, len: usize) -> 
 /// of `$x[k]`. Four rounds, each interleaving twice as many bytes as the
 /// one before, with the indices written out so that the rows stay in
 /// registers.
+#[cfg(target_arch = "x86_64")]
 macro_rules! transpose16 {
     ($x:expr, $zero:expr, $lo8:ident, $hi8:ident, $lo16:ident, $hi16:ident,
      $lo32:ident, $hi32:ident, $lo64:ident, $hi64:ident) => {{
