@@ -1,9 +1,9 @@
 //! Decompresses arbitrary bytes as one chunk (see
-//! `sandpress_core::fuzzing::chunk`).
+//! `sandpress_frame::fuzzing::chunk`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    sandpress_core::fuzzing::chunk(data);
+    sandpress_frame::fuzzing::chunk(data);
 });

@@ -1,9 +1,9 @@
 //! Opens arbitrary bytes as a frame, then reads and decompresses what it
-//! holds (see `sandpress_core::fuzzing::frame`).
+//! holds (see `sandpress_frame::fuzzing::frame`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    sandpress_core::fuzzing::frame(data);
+    sandpress_frame::fuzzing::frame(data);
 });

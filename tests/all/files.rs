@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use sandpress::files::npy::NpyHeader;
-use sandpress_core::frame::Frame;
+use sandpress_frame::Frame;
 
-use crate::common::{run_cli as run, s};
+use crate::common::{path_arg, run_cli as run};
 
 pub(crate) fn ok(args: &[&str]) -> String {
     let (code, out, err) = run(args);
@@ -85,10 +85,18 @@ fn round_trips_with_every_option() {
     ];
     for extra in cases {
         // Later options override earlier ones, as in zstd.
-        let mut args = vec!["compress", s(&raw), "-f", "--typesize", "4"];
+        let mut args = vec!["compress", path_arg(&raw), "-f", "--typesize", "4"];
         args.extend_from_slice(extra);
         ok(&args);
-        ok(&["decompress", s(&frame), "-o", s(&back), "-f", "-T", "2"]);
+        ok(&[
+            "decompress",
+            path_arg(&frame),
+            "-o",
+            path_arg(&back),
+            "-f",
+            "-T",
+            "2",
+        ]);
         assert_eq!(std::fs::read(&back).unwrap(), data, "{extra:?}");
     }
     // Input kept, no temporary files left.
@@ -103,8 +111,15 @@ fn a_file_that_says_it_is_empty_is_read_to_its_end() {
     let (frame, back) = (dir.path().join("v.b2frame"), dir.path().join("v"));
     let proc_file = Path::new("/proc/version");
     assert_eq!(std::fs::metadata(proc_file).unwrap().len(), 0);
-    ok(&["compress", s(proc_file), "-o", s(&frame), "-T", "2"]);
-    ok(&["decompress", s(&frame), "-o", s(&back)]);
+    ok(&[
+        "compress",
+        path_arg(proc_file),
+        "-o",
+        path_arg(&frame),
+        "-T",
+        "2",
+    ]);
+    ok(&["decompress", path_arg(&frame), "-o", path_arg(&back)]);
     let want = std::fs::read(proc_file).unwrap();
     assert!(!want.is_empty());
     assert_eq!(std::fs::read(&back).unwrap(), want);
@@ -125,23 +140,23 @@ fn npy_keeps_dtype_and_shape() {
         .collect();
     bytes.extend_from_slice(&body);
     std::fs::write(&npy, &bytes).unwrap();
-    ok(&["compress", s(&npy), "--rm"]);
+    ok(&["compress", path_arg(&npy), "--rm"]);
     assert!(!npy.exists(), "--rm removes the input");
     let frame = dir.path().join("a.npy.b2frame");
     let f = Frame::open(&frame).unwrap();
     assert_eq!(f.header().typesize, 8, "typesize from the dtype");
     assert_eq!(f.nbytes(), body.len() as u64);
-    let info = ok(&["info", s(&frame)]);
+    let info = ok(&["info", path_arg(&frame)]);
     assert!(info.contains("sandpress.npy"), "{info}");
     assert!(info.contains("[300, 7]"), "{info}");
-    ok(&["d", s(&frame)]);
+    ok(&["d", path_arg(&frame)]);
     assert_eq!(std::fs::read(&npy).unwrap(), bytes);
     ok(&[
         "decompress",
-        s(&frame),
+        path_arg(&frame),
         "--raw",
         "-o",
-        s(&dir.path().join("a.raw")),
+        path_arg(&dir.path().join("a.raw")),
     ]);
     assert_eq!(std::fs::read(dir.path().join("a.raw")).unwrap(), body);
     // Several chunks read at their offsets past the header, side by side.
@@ -150,22 +165,28 @@ fn npy_keeps_dtype_and_shape() {
     let frame = dir.path().join("again.b2frame");
     ok(&[
         "compress",
-        s(&again),
+        path_arg(&again),
         "--chunksize",
         "4K",
         "-T",
         "2",
         "-o",
-        s(&frame),
+        path_arg(&frame),
     ]);
     assert_eq!(Frame::open(&frame).unwrap().nchunks(), 5);
     let raw = dir.path().join("again.raw");
-    ok(&["decompress", s(&frame), "--raw", "-o", s(&raw)]);
+    ok(&[
+        "decompress",
+        path_arg(&frame),
+        "--raw",
+        "-o",
+        path_arg(&raw),
+    ]);
     assert_eq!(std::fs::read(&raw).unwrap(), body);
     // A header that disagrees with the data.
     let short = dir.path().join("short.npy");
     std::fs::write(&short, &bytes[..bytes.len() - 8]).unwrap();
-    let e = fails(&["compress", s(&short)]);
+    let e = fails(&["compress", path_arg(&short)]);
     assert!(e.contains("describes 16800 bytes"), "{e}");
     assert!(!dir.path().join("short.npy.b2frame").exists());
 }
@@ -174,10 +195,10 @@ fn npy_keeps_dtype_and_shape() {
 fn plugins_by_file_embedded_or_refused() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");
-    let listing = ok(&["example-plugins", s(&plugins)]);
+    let listing = ok(&["example-plugins", path_arg(&plugins)]);
     assert_eq!(listing.lines().count(), 4, "{listing}");
-    let repeat = format!("160={}", s(&plugins.join("repeat-codec.wasm")));
-    let step = format!("160={}", s(&plugins.join("step-codec.wasm")));
+    let repeat = format!("160={}", path_arg(&plugins.join("repeat-codec.wasm")));
+    let step = format!("160={}", path_arg(&plugins.join("step-codec.wasm")));
     let raw = dir.path().join("steps.raw");
     let data: Vec<u8> = (0..400_000i32)
         .flat_map(|i| (i / 50_000).to_le_bytes())
@@ -187,34 +208,38 @@ fn plugins_by_file_embedded_or_refused() {
     let plain = dir.path().join("plain.b2frame");
     let base = [
         "compress",
-        s(&raw),
+        path_arg(&raw),
         "--typesize",
         "4",
         "--filter",
         "none",
         "--codec",
     ];
-    ok(&[&base[..], &[&repeat, "--embed-plugins", "-o", s(&emb)]].concat());
-    ok(&[&base[..], &[&repeat, "-o", s(&plain)]].concat());
+    ok(&[
+        &base[..],
+        &[&repeat, "--embed-plugins", "-o", path_arg(&emb)],
+    ]
+    .concat());
+    ok(&[&base[..], &[&repeat, "-o", path_arg(&plain)]].concat());
     assert!(
         std::fs::metadata(&plain).unwrap().len() * 10 < data.len() as u64,
         "compresses"
     );
 
-    let info = ok(&["info", s(&emb)]);
+    let info = ok(&["info", path_arg(&emb)]);
     assert!(info.contains("plugin codec 160 \"repeat-codec\""), "{info}");
     assert!(info.contains("embedded ("), "{info}");
     let out = dir.path().join("out.raw");
-    ok(&["decompress", s(&emb), "-o", s(&out)]);
+    ok(&["decompress", path_arg(&emb), "-o", path_arg(&out)]);
     assert_eq!(std::fs::read(&out).unwrap(), data);
 
-    let e = fails(&["decompress", s(&plain), "-o", s(&out), "-f"]);
+    let e = fails(&["decompress", path_arg(&plain), "-o", path_arg(&out), "-f"]);
     assert!(e.contains("pass --plugin 160=FILE.wasm"), "{e}");
     ok(&[
         "decompress",
-        s(&plain),
+        path_arg(&plain),
         "-o",
-        s(&out),
+        path_arg(&out),
         "-f",
         "--plugin",
         &repeat,
@@ -222,9 +247,9 @@ fn plugins_by_file_embedded_or_refused() {
     assert_eq!(std::fs::read(&out).unwrap(), data);
     let e = fails(&[
         "decompress",
-        s(&plain),
+        path_arg(&plain),
         "-o",
-        s(&out),
+        path_arg(&out),
         "-f",
         "--plugin",
         &step,
@@ -239,23 +264,23 @@ fn refuses_what_zstd_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let raw = dir.path().join("x.raw");
     std::fs::write(&raw, walk(1000)).unwrap();
-    ok(&["compress", s(&raw)]);
+    ok(&["compress", path_arg(&raw)]);
     let frame = dir.path().join("x.raw.b2frame");
     let before = std::fs::read(&frame).unwrap();
-    let e = fails(&["compress", s(&raw)]);
+    let e = fails(&["compress", path_arg(&raw)]);
     assert!(e.contains("already exists (use -f"), "{e}");
     assert_eq!(std::fs::read(&frame).unwrap(), before);
-    let e = fails(&["decompress", s(&raw)]);
+    let e = fails(&["decompress", path_arg(&raw)]);
     assert!(e.contains("does not end in .b2frame"), "{e}");
-    let e = fails(&["compress", s(&raw), "-o", s(&raw), "-f"]);
+    let e = fails(&["compress", path_arg(&raw), "-o", path_arg(&raw), "-f"]);
     assert!(e.contains("both input and output"), "{e}");
-    let e = fails(&["compress", s(&raw), "-f", "--codec", "snappy"]);
+    let e = fails(&["compress", path_arg(&raw), "-f", "--codec", "snappy"]);
     assert!(e.contains("unknown codec"), "{e}");
     let e = fails(&[
         "compress",
-        s(&dir.path().join("missing")),
+        path_arg(&dir.path().join("missing")),
         "-o",
-        s(&frame),
+        path_arg(&frame),
         "-f",
     ]);
     assert!(e.contains("cannot open"), "{e}");
@@ -264,7 +289,7 @@ fn refuses_what_zstd_refuses() {
         before,
         "failed runs leave the output"
     );
-    let (code, _, err) = run(&["compress", "--clevel", "12", s(&raw)]);
+    let (code, _, err) = run(&["compress", "--clevel", "12", path_arg(&raw)]);
     assert_eq!(code, 2, "{err}");
 }
 
@@ -275,7 +300,7 @@ fn damaged_frames_fail_with_one_line_and_no_output() {
     std::fs::write(&raw, walk(300_000)).unwrap();
     ok(&[
         "compress",
-        s(&raw),
+        path_arg(&raw),
         "--typesize",
         "4",
         "--chunksize",
@@ -286,16 +311,16 @@ fn damaged_frames_fail_with_one_line_and_no_output() {
     let out = dir.path().join("bad");
     // Truncated, and a chunk's bytes flipped inside its streams.
     std::fs::write(&bad, &frame[..frame.len() / 2]).unwrap();
-    let e = fails(&["decompress", s(&bad)]);
+    let e = fails(&["decompress", path_arg(&bad)]);
     assert!(e.contains("truncated frame"), "{e}");
-    let e = fails(&["info", s(&bad)]);
+    let e = fails(&["info", path_arg(&bad)]);
     assert!(e.contains("truncated frame"), "{e}");
     // The first chunk claims to run past the chunks section.
     let header_len = u32::from_be_bytes(frame[11..15].try_into().unwrap()) as usize;
     let mut long = frame.clone();
     long[header_len + 12..header_len + 16].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
     std::fs::write(&bad, &long).unwrap();
-    let e = fails(&["decompress", s(&bad)]);
+    let e = fails(&["decompress", path_arg(&bad)]);
     assert!(e.contains("runs past the chunks section"), "{e}");
     assert!(!out.exists(), "no partial output");
     let names: Vec<String> = files_in(dir.path())
@@ -326,10 +351,10 @@ fn outputs_take_the_permissions_of_their_input() {
     std::fs::write(&raw, walk(10_000)).unwrap();
     for m in [0o600, 0o640, 0o444] {
         set(&raw, m);
-        ok(&["compress", s(&raw), "--typesize", "4", "-f"]);
+        ok(&["compress", path_arg(&raw), "--typesize", "4", "-f"]);
         assert_eq!(mode(&frame), m, "frame of an input with mode {m:o}");
         set(&frame, m | 0o004);
-        ok(&["decompress", s(&frame), "-o", s(&back), "-f"]);
+        ok(&["decompress", path_arg(&frame), "-o", path_arg(&back), "-f"]);
         assert_eq!(mode(&back), m | 0o004, "bytes of a frame with mode {m:o}");
         set(&back, 0o600);
         set(&frame, 0o600);
@@ -348,12 +373,12 @@ fn an_output_that_is_not_a_regular_file_is_refused() {
     let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     let e = fails(&[
         "compress",
-        s(&raw),
+        path_arg(&raw),
         "--typesize",
         "4",
         "-f",
         "-o",
-        s(&socket),
+        path_arg(&socket),
     ]);
     assert!(e.contains("is not a regular file"), "{e}");
     let kind = std::fs::symlink_metadata(&socket).unwrap().file_type();

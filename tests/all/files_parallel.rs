@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use sandpress_core::frame::{Frame, FrameWriter};
 use sandpress_core::{CParams, Registry};
+use sandpress_frame::{Frame, FrameWriter};
 
-use crate::common::{guest, s};
+use crate::common::{guest, path_arg};
 use crate::files::{fails, ok, walk};
 
 fn names(dir: &Path) -> Vec<String> {
@@ -49,9 +49,9 @@ fn frames_do_not_depend_on_threads_and_keep_chunk_order() {
             let cs = chunksize.to_string();
             ok(&[
                 "compress",
-                s(&raw),
+                path_arg(&raw),
                 "-o",
-                s(&frame),
+                path_arg(&frame),
                 "-f",
                 "--typesize",
                 "4",
@@ -66,7 +66,15 @@ fn frames_do_not_depend_on_threads_and_keep_chunk_order() {
                 got == expected,
                 "{items} items, {threads} threads: not the sequential writer's frame"
             );
-            ok(&["decompress", s(&frame), "-o", s(&back), "-f", "-T", &t]);
+            ok(&[
+                "decompress",
+                path_arg(&frame),
+                "-o",
+                path_arg(&back),
+                "-f",
+                "-T",
+                &t,
+            ]);
             assert!(
                 std::fs::read(&back).unwrap() == data,
                 "{items} items, {threads} threads: bytes back"
@@ -84,7 +92,7 @@ fn a_chunk_a_plugin_refuses_fails_the_run_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let codec = dir.path().join("err.wasm");
     std::fs::write(&codec, guest("err_codec.wat")).unwrap();
-    let codec = format!("160={}", s(&codec));
+    let codec = format!("160={}", path_arg(&codec));
     let raw = dir.path().join("x.raw");
     // Chunks of one block each; err_codec refuses a block starting 0xFF.
     let chunk = 64 << 10;
@@ -95,7 +103,7 @@ fn a_chunk_a_plugin_refuses_fails_the_run_and_leaves_nothing() {
         for threads in ["1", "2", "4"] {
             let e = fails(&[
                 "compress",
-                s(&raw),
+                path_arg(&raw),
                 "--rm",
                 "--typesize",
                 "1",
@@ -126,7 +134,7 @@ fn a_chunk_a_plugin_refuses_fails_the_run_and_leaves_nothing() {
     std::fs::write(&raw, &data).unwrap();
     ok(&[
         "compress",
-        s(&raw),
+        path_arg(&raw),
         "--rm",
         "--typesize",
         "1",
@@ -145,7 +153,7 @@ fn a_chunk_a_plugin_refuses_fails_the_run_and_leaves_nothing() {
     assert_eq!(f.nchunks(), 10);
     ok(&[
         "decompress",
-        s(&dir.path().join("x.raw.b2frame")),
+        path_arg(&dir.path().join("x.raw.b2frame")),
         "-T",
         "2",
     ]);

@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use sandpress_core::format::{ChunkHeader, HEADER_LEN, Stream, write_stream};
-use sandpress_core::frame::{Frame, FrameWriter, checksums};
 use sandpress_core::pipeline::compress_chunk;
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{CParams, DParams, Error, FilterChain, Registry, SChunk, SplitMode};
+use sandpress_frame::{Frame, FrameWriter, SChunkFile, checksums};
 
-use crate::common::{guest, ints, s, sandbox, with_codec};
+use crate::common::{guest, i32_le_bytes, path_arg, sandbox, with_codec};
 
 const ID: u8 = 170;
 /// Bytes per block and per chunk: four blocks a chunk.
@@ -124,7 +124,7 @@ fn verify_of_many_blocks_on_two_threads_does_not_nest_on_one_stack() {
         nthreads: 2,
         ..CParams::default()
     };
-    let data = ints(0..16 << 20);
+    let data = i32_le_bytes(0..16 << 20);
     let mut s = SChunk::new(8 << 20, cp, DParams::default(), with_codec(codec)).unwrap();
     s.append(&data).expect("an honest codec passes verify");
     let mut back = vec![0; data.len()];
@@ -191,14 +191,14 @@ fn cli_compress_fails_verify_and_a_no_verify_frame_fails_its_checksum() {
     for wat in ["drift_encode_codec.wat", "drift_decode_codec.wat"] {
         let wasm = dir.path().join(wat.replace(".wat", ".wasm"));
         std::fs::write(&wasm, guest(wat)).unwrap();
-        let codec = format!("{ID}={}", s(&wasm));
+        let codec = format!("{ID}={}", path_arg(&wasm));
         let frame = dir.path().join(wat.replace(".wat", ".b2frame"));
         let compress = |extra: &[&str]| {
             let mut args = vec![
                 "compress",
-                s(&raw),
+                path_arg(&raw),
                 "-o",
-                s(&frame),
+                path_arg(&frame),
                 "-f",
                 "--codec",
                 codec.as_str(),
@@ -230,13 +230,13 @@ fn cli_compress_fails_verify_and_a_no_verify_frame_fails_its_checksum() {
         let (code, err) = compress(&["--no-verify"]);
         assert_eq!(code, 0, "{wat}: {err}");
         let out = dir.path().join(wat.replace(".wat", ".out"));
-        let plugin = format!("{ID}={}", s(&wasm));
+        let plugin = format!("{ID}={}", path_arg(&wasm));
         let decompress = |extra: &[&str]| {
             let mut args = vec![
                 "decompress",
-                s(&frame),
+                path_arg(&frame),
                 "-o",
-                s(&out),
+                path_arg(&out),
                 "-f",
                 "--plugin",
                 plugin.as_str(),
@@ -310,7 +310,7 @@ fn frame_edits_keep_checksums_with_their_chunks() {
     );
 
     // A chunk given compressed has no checksum; the others keep theirs.
-    let other = ints(7..7 + CHUNK as i32 / 4);
+    let other = i32_le_bytes(7..7 + CHUNK as i32 / 4);
     let chunk = compress_chunk(&other, &cp, &Registry::new(), 0).unwrap();
     f.insert_chunk(1, chunk.clone()).unwrap();
     assert_eq!(
@@ -319,12 +319,12 @@ fn frame_edits_keep_checksums_with_their_chunks() {
     );
     f.update_chunk(3, chunk).unwrap();
     f.delete_chunk(0).unwrap();
-    f.append(&ints(0..CHUNK as i32 / 4)).unwrap();
+    f.append(&i32_le_bytes(0..CHUNK as i32 / 4)).unwrap();
     let expect = [
         None,
         Some(sum(1)),
         None,
-        Some(checksums::of(&ints(0..CHUNK as i32 / 4))),
+        Some(checksums::of(&i32_le_bytes(0..CHUNK as i32 / 4))),
     ];
     assert_eq!((0..4).map(|i| f.checksum(i)).collect::<Vec<_>>(), expect);
     // Reopened and compacted, they stay with their chunks; all read checked.
@@ -404,12 +404,12 @@ fn a_chunk_claiming_2_gb_fails_without_the_claim_becoming_resident() {
     assert!(std::fs::metadata(&path).unwrap().len() < 4096);
 
     let out = dir.path().join("claim.raw");
-    let plugin = format!("{ID}={}", s(&wasm));
+    let plugin = format!("{ID}={}", path_arg(&wasm));
     let (code, err) = cli(&[
         "decompress",
-        s(&path),
+        path_arg(&path),
         "-o",
-        s(&out),
+        path_arg(&out),
         "--plugin",
         plugin.as_str(),
         "-T",

@@ -9,13 +9,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sandpress::load::server::Server;
+use sandpress_test_support::u32_le_bytes;
 
 mod common;
 use common::{BIN, request};
-
-fn ints(n: u32) -> Vec<u8> {
-    (0..n).flat_map(|i| (i / 3).to_le_bytes()).collect()
-}
 
 #[test]
 fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
@@ -52,7 +49,7 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
         String::from_utf8_lossy(&plugin.body)
     );
 
-    let raw = ints(2_000_000);
+    let raw = u32_le_bytes((0..2_000_000).map(|i| i / 3));
     let frame = request(
         addr,
         "POST",
@@ -67,7 +64,7 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
         "{}",
         String::from_utf8_lossy(&frame.body)
     );
-    let parsed = sandpress_core::frame::Frame::from_bytes(frame.body.clone()).unwrap();
+    let parsed = sandpress_frame::Frame::from_bytes(frame.body.clone()).unwrap();
     assert_eq!(parsed.header().codec, 160);
     let back = request(addr, "POST", "/v1/decompress", &token, &[], &frame.body);
     assert_eq!(back.status, 200);
@@ -103,7 +100,7 @@ fn the_readme_service_session_runs_and_survives_sigkill_mid_upload() {
         "PUT /v1/frames/partial?typesize=4 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {total}\r\n\r\n"
     )
     .unwrap();
-    let piece = ints(1 << 20);
+    let piece = u32_le_bytes((0..1 << 20).map(|i| i / 3));
     for _ in 0..4 {
         s.write_all(&piece).unwrap();
     }

@@ -163,7 +163,8 @@ impl FilterChain {
 }
 
 impl fmt::Display for FilterChain {
-    /// `shuffle + trunc_prec:10`, or `none`; user filters show their id.
+    /// `shuffle + trunc_prec:10`, or `none`; user filters show their id
+    /// ([`crate::spec`] parses it back).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
             return f.write_str("none");
@@ -172,10 +173,7 @@ impl fmt::Display for FilterChain {
             if k > 0 {
                 f.write_str(" + ")?;
             }
-            f.write_str(ids::filter_name(id))?;
-            if meta != 0 {
-                write!(f, ":{meta}")?;
-            }
+            write!(f, "{}", crate::spec::Filter { id, meta })?;
         }
         Ok(())
     }

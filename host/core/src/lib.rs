@@ -1,6 +1,9 @@
 //! sandpress core: the Blosc2 block pipeline with built-in codecs and filters,
 //! super-chunks in memory, and the registry of user plugins.
 //!
+//! Files are not here: frame files (reading, writing, editing them) are the
+//! `sandpress-frame` crate, above this one.
+//!
 //! Nothing here knows about WebAssembly: user plugins are the traits of
 //! [`plugin`], which the sandbox crate implements for components.
 
@@ -8,17 +11,16 @@
 mod codec_tests;
 pub mod error;
 pub mod filter_chain;
-pub mod frame;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod io;
 pub mod mid_page;
-mod parallel;
+pub mod parallel;
 pub mod params;
 pub mod pipeline;
 pub mod plugin;
 pub mod registry;
 pub mod schunk;
+pub mod spec;
+pub mod vlmeta;
 
 pub use error::{Error, Result};
 pub use filter_chain::FilterChain;

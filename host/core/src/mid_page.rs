@@ -1,9 +1,8 @@
 //! A buffer whose bytes start half a page past a page boundary.
 //!
 //! A copy whose destination lies a few bytes past its source, modulo
-//! 4 KiB, runs far slower where `memcpy` uses `rep movsb` (on this
-//! project's 2-core AMD EPYC machine, 16 KiB copied 8 bytes ahead: 3 GB/s,
-//! 16 bytes ahead: about 50, otherwise 50-100). Large allocations start on
+//! 4 KiB, runs an order of magnitude slower where `memcpy` uses
+//! `rep movsb` (seen on AMD EPYC). Large allocations start on
 //! a page boundary, and so do the buffers plugins' allocators hand out, give
 //! or take a few bytes: a block copied from one into the other hits that
 //! case. A [`MidPage`] buffer starts half a page away from both.

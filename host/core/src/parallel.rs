@@ -14,7 +14,7 @@ static POOLS: Pools = OnceLock::new();
 static VERIFY_POOLS: Pools = OnceLock::new();
 
 /// The shared pool with `nthreads` workers (`nthreads` >= 2).
-pub(crate) fn pool(nthreads: usize) -> Option<Arc<ThreadPool>> {
+pub fn pool(nthreads: usize) -> Option<Arc<ThreadPool>> {
     get_or_make(&POOLS, "sandpress", nthreads)
 }
 

@@ -143,6 +143,10 @@ pub struct CParams {
     pub checksums: bool,
 }
 
+/// The uncompressed bytes per chunk when none is asked for (4 MiB), in the
+/// CLI and the service alike.
+pub const DEFAULT_CHUNKSIZE: usize = 4 << 20;
+
 impl Default for CParams {
     /// Zstd level 1 after a byte shuffle, typesize 8, automatic block size,
     /// one thread: python-blosc2's defaults.

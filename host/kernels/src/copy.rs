@@ -3,9 +3,8 @@
 //! full speed whatever their alignment.
 //!
 //! glibc copies more than about 2 KiB with `rep movsb`, and on x86-64 CPUs
-//! with fast string moves that runs about 16x slower (2.8 GB/s against
-//! 45 GB/s, 256 KiB copies, measured here) when the destination sits 1 to
-//! 15 bytes past the source modulo 4096: a guest's answer at 8 mod 4096
+//! with fast string moves that runs an order of magnitude slower when the
+//! destination sits 1 to 15 bytes past the source modulo 4096: a guest's answer at 8 mod 4096
 //! landing in a numpy array at 16 mod 4096 is that case. [`copy_bytes`]
 //! copies such pairs in pieces below that size, which glibc moves with
 //! vector loads and stores at full speed; other pairs in one copy.

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use sandpress_core::Registry;
-use sandpress_core::frame::PluginRecord;
 use sandpress_core::plugin::{CodecPlugin, FilterPlugin, PluginKind, PluginMeta};
+use sandpress_core::vlmeta::PluginRecord;
 
 use sha2::{Digest, Sha256};
 

@@ -1,7 +1,8 @@
 //! The compression parameters of `POST /v1/compress` and
 //! `PUT /v1/frames/{name}`, from the query string.
 
-use sandpress_core::format::ids;
+use sandpress_core::params::DEFAULT_CHUNKSIZE;
+use sandpress_core::spec::{Codec, Filter};
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -46,19 +47,13 @@ fn parse_size(name: &str, s: &str) -> Result<usize, Problem> {
     sandpress_core::parse_size(s).map_err(|e| bad(format!("{name}: {e}")))
 }
 
-fn user_id(s: &str, what: &str, registered: impl Fn(u8) -> bool) -> Result<Option<u8>, Problem> {
-    let Ok(id) = s.parse::<u8>() else {
-        return Ok(None);
-    };
-    if id < ids::USER_START {
-        return Err(bad(format!(
-            "{what} {id}: plugin ids are 160-255; built-ins go by name"
-        )));
+/// Refuses a plugin id the tenant has not registered.
+fn registered(what: &str, id: u8, is_registered: bool) -> Result<(), Problem> {
+    if is_registered {
+        Ok(())
+    } else {
+        Err(bad(format!("{what} {id}: you have no such plugin")))
     }
-    if !registered(id) {
-        return Err(bad(format!("{what} {id}: you have no such plugin")));
-    }
-    Ok(Some(id))
 }
 
 impl CompressQuery {
@@ -66,34 +61,32 @@ impl CompressQuery {
     /// `registry`. Everything runs on one thread: requests run side by
     /// side instead.
     pub fn cparams(&self, registry: &Registry) -> Result<(CParams, usize), Problem> {
-        let codec_s = self.codec.as_deref().unwrap_or("zstd");
-        let codec = match user_id(codec_s, "codec", |id| registry.codec(id).is_some())? {
-            Some(id) => id,
-            None => ids::codec_id(codec_s).ok_or_else(|| {
-                bad(format!(
-                    "unknown codec {codec_s:?} (zstd, lz4, lz4hc, zlib, blosclz, or a plugin id)"
-                ))
-            })?,
+        let defaults = CParams::default();
+        let codec = match self.codec.as_deref() {
+            None => Codec {
+                id: defaults.codec,
+                meta: 0,
+            },
+            Some(c) => c.parse::<Codec>().map_err(|e| bad(e.to_string()))?,
         };
-        if codec < ids::USER_START && !sandpress_core::codecs::can_compress(codec) {
-            return Err(bad(format!("codec {codec_s} can be read but not written")));
+        if codec.is_plugin() {
+            registered("codec", codec.id, registry.codec(codec.id).is_some())?;
         }
         let filters = match self.filters.as_deref() {
-            None => CParams::default().filters,
-            Some("none") | Some("") => FilterChain::new(),
+            None => defaults.filters,
             Some(list) => {
-                let pairs = list
-                    .split(',')
-                    .map(|f| self.filter(f.trim(), registry))
-                    .collect::<Result<Vec<_>, _>>()?;
-                FilterChain::of(&pairs).map_err(|e| bad(e.to_string()))?
+                let filters = FilterChain::parse_filters(list).map_err(|e| bad(e.to_string()))?;
+                for f in filters.iter().filter(|f| f.is_plugin()) {
+                    registered("filter", f.id, registry.filter(f.id).is_some())?;
+                }
+                FilterChain::of_filters(&filters).map_err(|e| bad(e.to_string()))?
             }
         };
-        let typesize = self.typesize.unwrap_or(8);
+        let typesize = self.typesize.unwrap_or(defaults.typesize);
         if typesize == 0 {
             return Err(bad("typesize must be 1-255".into()));
         }
-        let clevel = self.clevel.unwrap_or(1);
+        let clevel = self.clevel.unwrap_or(defaults.clevel);
         if clevel > 9 {
             return Err(bad(format!("clevel {clevel} is not 0-9")));
         }
@@ -104,8 +97,8 @@ impl CompressQuery {
                 .map_err(|e: sandpress_core::ParseSplitModeError| bad(e.to_string()))?,
         };
         let cp = CParams {
-            codec,
-            codec_meta: self.codec_meta.unwrap_or(0),
+            codec: codec.id,
+            codec_meta: self.codec_meta.unwrap_or(codec.meta),
             clevel,
             typesize,
             blocksize: match &self.blocksize {
@@ -120,7 +113,7 @@ impl CompressQuery {
         };
         let asked = match &self.chunksize {
             Some(c) => parse_size("chunksize", c)?,
-            None => 4 << 20,
+            None => DEFAULT_CHUNKSIZE,
         };
         if asked == 0 || asked > MAX_CHUNKSIZE {
             return Err(bad(format!(
@@ -134,35 +127,12 @@ impl CompressQuery {
     /// Whether it names a plugin by id (160-255) as its codec or a filter
     /// (then the tenant's plugins are synced with the store first).
     pub fn names_a_plugin(&self) -> bool {
-        let user = |s: &str| {
-            let id = s.split_once(':').map_or(s, |(id, _)| id).trim();
-            id.parse::<u8>().is_ok_and(|id| id >= ids::USER_START)
-        };
-        self.codec.as_deref().is_some_and(user)
-            || self
-                .filters
-                .as_deref()
-                .is_some_and(|f| f.split(',').any(user))
-    }
-
-    fn filter(&self, spec: &str, registry: &Registry) -> Result<(u8, u8), Problem> {
-        let (name, meta) = spec.split_once(':').unwrap_or((spec, "0"));
-        let meta: u8 = meta
-            .parse()
-            .map_err(|_| bad(format!("filter meta {meta:?} is not 0-255")))?;
-        if let Some(id) = user_id(name, "filter", |id| registry.filter(id).is_some())? {
-            return Ok((id, meta));
-        }
-        let id = ids::filter_id(name).ok_or_else(|| {
-            bad(format!(
-                "unknown filter {name:?} (shuffle, bitshuffle, delta, trunc_prec:BITS, or a plugin id)"
-            ))
-        })?;
-        if id == ids::TRUNC_PREC && meta == 0 {
-            return Err(bad(
-                "trunc_prec needs the bits to keep: trunc_prec:BITS".into()
-            ));
-        }
-        Ok((id, meta))
+        let codec = self.codec.as_deref().and_then(|c| c.parse::<Codec>().ok());
+        let filters = self
+            .filters
+            .as_deref()
+            .and_then(|f| FilterChain::parse_filters(f).ok());
+        codec.is_some_and(|c| c.is_plugin())
+            || filters.is_some_and(|fs| fs.iter().any(Filter::is_plugin))
     }
 }

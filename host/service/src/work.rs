@@ -7,9 +7,9 @@ pub mod append;
 use std::ops::Range;
 
 use bytes::Bytes;
-use sandpress_core::frame::{Frame, FrameStats, FrameWriter, ReadAt};
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{CParams, Registry};
+use sandpress_frame::{Frame, FrameStats, FrameWriter, ReadAt};
 use tokio::sync::mpsc;
 
 use crate::body::BodyReader;
@@ -118,7 +118,7 @@ fn registry_for<S: ReadAt>(frame: &Frame<S>, tenant: &Tenant) -> Result<Registry
             )));
         }
     }
-    sandpress_core::frame::plugins::check(frame.plugins(), &registry)
+    sandpress_core::vlmeta::plugins::check(frame.plugins(), &registry)
         .map_err(|e| Problem::BadFrame(one_line(&e)))?;
     Ok(registry)
 }

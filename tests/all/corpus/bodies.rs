@@ -5,9 +5,9 @@
 //! run here on every test run.
 
 use proptest::prelude::*;
-use sandpress_core::fuzzing;
 use sandpress_core::plugin::PluginKind;
 use sandpress_example_plugins::{DELTA_FILTER, REPEAT_CODEC};
+use sandpress_frame::fuzzing;
 use sandpress_sandbox::fuzzing::{Registered, register};
 
 proptest! {

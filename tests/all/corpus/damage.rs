@@ -2,8 +2,8 @@
 //! never panic.
 
 use proptest::prelude::*;
-use sandpress_core::frame::Frame;
-use sandpress_core::fuzzing;
+use sandpress_frame::Frame;
+use sandpress_frame::fuzzing;
 
 use super::make::*;
 
@@ -103,7 +103,7 @@ fn bases() -> &'static [Vec<u8>] {
             sandpress_frame(10, 64),
             sandpress_frame(1000, 100),
             with_index(&s, &[o[0] as i64, z, o[2] as i64]),
-            with_plugin_table(&sandpress_core::frame::plugins::encode(&[])),
+            with_plugin_table(&sandpress_core::vlmeta::plugins::encode(&[])),
         ]
     })
 }

@@ -9,9 +9,9 @@
 
 use sandpress_core::format::frame::{FrameHeader, Trailer};
 use sandpress_core::format::{ChunkHeader, ids};
-use sandpress_core::frame::{Frame, FrameWriter};
 use sandpress_core::pipeline::compress_chunk;
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode};
+use sandpress_frame::{Frame, FrameWriter};
 
 /// Header length field (i32, big-endian).
 pub const HEADER_LEN_AT: usize = 11;

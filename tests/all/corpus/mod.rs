@@ -1,12 +1,13 @@
 //! Malformed frames: the regression corpus `tests/corpus/frames/` (each file
 //! named for what is wrong with it, each failing with one specific typed
 //! error), and random damage to valid frames and chunks (proptest), all run
-//! through the fuzz bodies of `sandpress_core::fuzzing`.
+//! through the fuzz bodies of `sandpress_frame::fuzzing`.
 //!
 //! The files are made by `corpus/make.rs` from valid frames; a file the
 //! fuzzer found is kept as found, named `fuzz-*`.
 
-macro_rules! is {
+/// A [`Check`] that an error matches the pattern `$p`, named by it.
+macro_rules! error_matches {
     ($p:pat) => {
         (stringify!($p), |e: &Error| matches!(e, $p))
     };
@@ -22,9 +23,9 @@ use std::path::PathBuf;
 
 use sandpress_core::Error;
 use sandpress_core::format::Special;
-use sandpress_core::frame::Frame;
-use sandpress_core::fuzzing;
 use sandpress_core::pipeline::special_chunk;
+use sandpress_frame::Frame;
+use sandpress_frame::fuzzing;
 
 /// What a corpus file does when read.
 #[derive(Clone, Copy)]

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use sandpress_core::frame::{Frame, FrameWriter};
 use sandpress_core::{CParams, FilterChain, Registry};
+use sandpress_frame::{Frame, FrameWriter};
 
-use super::{python, root, run_script, workdir};
+use super::{require_python_blosc2, root, run_script, workdir};
 use crate::common::{guest, sandbox};
 
 /// The plugin's libraries, built beside this test binary (the tests
@@ -66,7 +66,7 @@ fn registry() -> Registry {
 
 #[test]
 fn python_blosc2_runs_sandpress_components_on_two_threads_and_frames_go_both_ways() {
-    let _ = python();
+    require_python_blosc2!();
     let dir = workdir("blosc2_plugin");
     let d = dir.path();
     package(d);

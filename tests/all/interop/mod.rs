@@ -1,8 +1,11 @@
 //! Differential tests against python-blosc2 4.14.1 (the Python side is in
 //! `tests/interop/`, see its README): python-blosc2's frames read by
 //! sandpress, and sandpress's frames read by python-blosc2, data and
-//! metadata compared to the byte. The venv comes from
-//! `tests/interop/setup-venv.sh`; if it cannot be made, the tests fail.
+//! metadata compared to the byte. The venv is made by `scripts/setup`
+//! (`tests/interop/setup-venv.sh`, into `target/pyenv`); the tests only
+//! use it, and without it each test that needs it prints
+//! "skipped: needs the python-blosc2 venv …" and passes, or fails under
+//! `SANDPRESS_REQUIRE_ALL=1` (`scripts/test`).
 //!
 //! - python → sandpress: `write_frames.py` writes its matrix (codec × clevel
 //!   0/1/5/9 × filters in full; codec × typesize × filters in full; split mode ×
@@ -68,8 +71,8 @@ use std::time::Instant;
 
 use sandpress_core::format::frame::ChunkLoc;
 use sandpress_core::format::{ChunkHeader, MAX_FILTERS, Special, ids};
-use sandpress_core::frame::{Frame, FrameWriter, checksums, plugins};
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode, codecs};
+use sandpress_frame::{Frame, FrameWriter, checksums, plugins};
 use serde_json::{Value, json};
 
 use crate::common::sandbox;
@@ -87,31 +90,30 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The venv's python, made once per test binary by `setup-venv.sh`; a
-/// setup that fails fails every test that needs it, with its stderr.
+/// The venv's python, looked for once per test binary
+/// ([`sandpress_test_support::python_blosc2`], which installs nothing).
+fn venv_python() -> Option<&'static Path> {
+    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PY.get_or_init(sandpress_test_support::python_blosc2)
+        .as_deref()
+}
+
+/// Returns from the test, with the skip line, when the python-blosc2 venv
+/// is missing (a failure under `SANDPRESS_REQUIRE_ALL=1`).
+macro_rules! require_python_blosc2 {
+    () => {
+        sandpress_test_support::require!(
+            sandpress_test_support::PYTHON_BLOSC2,
+            $crate::interop::venv_python().is_some()
+        )
+    };
+}
+use require_python_blosc2;
+
+/// The venv's python, in a test that began with
+/// [`require_python_blosc2!`].
 fn python() -> &'static Path {
-    static PY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let py = PY.get_or_init(|| {
-        let script = root().join("tests/interop/setup-venv.sh");
-        let out = Command::new(&script)
-            .current_dir(root())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let line = stdout.lines().rev().find(|l| !l.trim().is_empty());
-        match (out.status.success(), line) {
-            (true, Some(line)) => Ok(PathBuf::from(line.trim())),
-            _ => Err(format!(
-                "setup-venv.sh failed ({}), stdout {stdout:?}, stderr:\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )),
-        }
-    });
-    match py {
-        Ok(p) => p,
-        Err(e) => panic!("python-blosc2 venv unavailable: {e}"),
-    }
+    venv_python().expect("the test begins with require_python_blosc2!()")
 }
 
 /// A temporary directory, kept (and printed) when `SANDPRESS_INTEROP_KEEP`

@@ -3,7 +3,7 @@
 //! tenant sees of them (nothing).
 
 use axum::http::{Method, StatusCode};
-use sandpress_core::frame::Frame;
+use sandpress_frame::Frame;
 
 use super::{Service, service};
 use crate::common::ints;

@@ -2,7 +2,7 @@
 //! tenant's own codec and filter.
 
 use axum::http::{Method, StatusCode};
-use sandpress_core::frame::Frame;
+use sandpress_frame::Frame;
 
 use super::{put_plugin, service};
 use crate::common::ints;

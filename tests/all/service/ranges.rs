@@ -3,7 +3,7 @@
 //! and the chunks the range touches, one request each.
 
 use axum::http::{Method, StatusCode};
-use sandpress_core::frame::Frame;
+use sandpress_frame::Frame;
 
 use super::shared_store::replicas;
 use crate::common::noise;

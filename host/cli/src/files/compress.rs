@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
 use clap::Args;
-use sandpress_core::frame::{FrameStats, FrameWriter, PipelinedWriter};
+use sandpress_core::params::DEFAULT_CHUNKSIZE;
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode, parse_size};
+use sandpress_frame::{FrameStats, FrameWriter, PipelinedWriter};
 
 use super::io::{self, SUFFIX};
 use super::npy::{self, NpyHeader};
@@ -41,7 +42,7 @@ pub struct CompressArgs {
     #[arg(long)]
     pub typesize: Option<u8>,
     /// Uncompressed bytes per chunk (K, M, G suffixes).
-    #[arg(long, default_value = "4M", value_parser = parse_size)]
+    #[arg(long, default_value_t = DEFAULT_CHUNKSIZE, value_parser = parse_size)]
     pub chunksize: usize,
     /// Bytes per block, 0 for automatic (K, M suffixes).
     #[arg(long, default_value = "0", value_parser = parse_size)]
@@ -171,7 +172,7 @@ fn typesize(asked: Option<u8>, npy: Option<&NpyHeader>) -> Result<u8> {
             .itemsize()
             .filter(|&s| (1..=255).contains(&s))
             .unwrap_or(1) as u8,
-        (None, None) => 8,
+        (None, None) => CParams::default().typesize,
     };
     ensure!(typesize > 0, "--typesize must be 1-255");
     Ok(typesize)

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use sandpress_core::frame::Frame;
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{DParams, Registry};
+use sandpress_frame::Frame;
 
 use super::io::{self, AtomicFile, SUFFIX};
 use super::npy::{self, NpyHeader};

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use sandpress_core::SplitMode;
-use sandpress_core::frame::summary::codec_label;
-use sandpress_core::frame::{ChunkRun, Frame, FrameSummary, plugins};
+use sandpress_frame::summary::codec_label;
+use sandpress_frame::{ChunkRun, Frame, FrameSummary, plugins};
 
 /// Options of `sandpress info`.
 #[derive(Args, Debug, Clone)]

@@ -143,7 +143,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing what will become `dest`.
     pub fn create(dest: &Path) -> Result<Self> {
-        let tmp = sandpress_core::frame::temp_beside(dest)?;
+        let tmp = sandpress_frame::temp_beside(dest)?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),

@@ -12,7 +12,7 @@ pub mod spec;
 
 use std::path::Path;
 
-use sandpress_core::frame::Frame;
+use sandpress_frame::Frame;
 
 /// Opens a frame; format errors are prefixed with the file's name (I/O
 /// errors name it already).

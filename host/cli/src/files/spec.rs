@@ -4,11 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use sandpress_core::Registry;
-use sandpress_core::codecs;
-use sandpress_core::format::ids;
 use sandpress_core::plugin::PluginKind;
+use sandpress_core::spec;
 use sandpress_sandbox::{Limits, Loaded, Sandbox};
 
 /// A codec or filter: built in, or a plugin component on disk.
@@ -48,26 +47,11 @@ impl Spec {
     }
 }
 
-fn parse_id_meta(s: &str) -> Result<(u8, u8)> {
-    let (id, meta) = s.split_once(':').unwrap_or((s, "0"));
-    let id: u8 = id
-        .parse()
-        .with_context(|| format!("plugin id {id:?} is not a number"))?;
-    ensure!(
-        id >= ids::USER_START,
-        "plugin id {id} is outside the user range 160..=255"
-    );
-    let meta: u8 = meta
-        .parse()
-        .with_context(|| format!("meta {meta:?} is not 0..=255"))?;
-    Ok((id, meta))
-}
-
 fn parse_plugin(s: &str) -> Result<Option<Spec>> {
     let Some((head, path)) = s.split_once('=') else {
         return Ok(None);
     };
-    let (id, meta) = parse_id_meta(head)?;
+    let (id, meta) = spec::plugin_id_and_meta(head)?;
     Ok(Some(Spec::Plugin {
         id,
         meta,
@@ -75,19 +59,21 @@ fn parse_plugin(s: &str) -> Result<Option<Spec>> {
     }))
 }
 
-/// Parses `--codec`: a built-in name or `ID=plugin.wasm`.
+/// Parses `--codec`: a built-in name or `ID=plugin.wasm` (the grammar of
+/// [`sandpress_core::spec`], with the component's path).
 pub fn codec(s: &str) -> Result<Spec> {
     if let Some(p) = parse_plugin(s)? {
         return Ok(p);
     }
-    let Some(id) = ids::codec_id(s) else {
-        bail!("unknown codec {s:?} (built-ins: zstd, lz4, zlib, blosclz; or ID=plugin.wasm)")
-    };
+    let c: spec::Codec = s.parse()?;
     ensure!(
-        codecs::can_compress(id),
-        "codec {s} can be read but not written by sandpress; use zstd or lz4"
+        !c.is_plugin(),
+        "codec {s}: a plugin is given with its component, as {s}=plugin.wasm"
     );
-    Ok(Spec::Builtin { id, meta: 0 })
+    Ok(Spec::Builtin {
+        id: c.id,
+        meta: c.meta,
+    })
 }
 
 /// Parses `--filter`: `NAME[:META]` or `ID[:META]=plugin.wasm`.
@@ -95,20 +81,15 @@ pub fn filter(s: &str) -> Result<Spec> {
     if let Some(p) = parse_plugin(s)? {
         return Ok(p);
     }
-    let (name, meta) = s.split_once(':').unwrap_or((s, "0"));
-    let meta: u8 = meta
-        .parse()
-        .with_context(|| format!("filter meta {meta:?} is not 0..=255"))?;
-    let Some(id) = ids::filter_id(name) else {
-        bail!(
-            "unknown filter {name:?} (built-ins: shuffle, bitshuffle, delta, trunc_prec:BITS; or ID=plugin.wasm)"
-        )
-    };
+    let f: spec::Filter = s.parse()?;
     ensure!(
-        id != ids::TRUNC_PREC || meta > 0,
-        "trunc_prec needs the bits of precision to keep: trunc_prec:BITS"
+        !f.is_plugin(),
+        "filter {s}: a plugin is given with its component, as {s}=plugin.wasm"
     );
-    Ok(Spec::Builtin { id, meta })
+    Ok(Spec::Builtin {
+        id: f.id,
+        meta: f.meta,
+    })
 }
 
 /// Parses `--plugin ID=plugin.wasm` (decompression: kind from the exports).

@@ -27,8 +27,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use sandpress_core::frame::FrameWriter;
 use sandpress_core::{CParams, Registry};
+use sandpress_frame::FrameWriter;
 use sandpress_sandbox::Sandbox;
 use sandpress_service::tenants_source::TenantsSource;
 

@@ -200,12 +200,8 @@ impl Job<'_> {
     /// or a postfilter writes the block's last pass (a pass as fast as a
     /// copy, which the extra pass then pays for by skipping the reads of
     /// ordinary stores); no when a built-in codec writes the block itself,
-    /// more slowly than the extra pass costs. Measured on 64 MiB int32
-    /// arrays, 8 MiB chunks, 1 thread, in place against streamed: zstd-1 +
-    /// none on a run of one value 12.4-13.7 against 8.0-10.7 GB/s, lz4-1 +
-    /// none on a random walk 1.7-2.3 against 1.5-1.9, blosclz-5 + none on
-    /// the run 18.0-23.8 (once 14.0) against 15.2-16.0; zstd-1 + shuffle
-    /// on arange 6.2-7.0 against 9.5.
+    /// more slowly than the extra pass costs (measured both ways per
+    /// pipeline; the figures are in the commit that made this choice).
     fn streaming_pays(&self) -> bool {
         let codec_writes_last = matches!(self.codec, Some(CodecRef::Builtin(_)));
         !(self.filters.is_empty() && self.postfilter.is_none() && codec_writes_last)

@@ -8,17 +8,14 @@ use rayon::prelude::*;
 use sandpress_format::{ChunkView, MAX_BUFFERSIZE};
 
 use crate::error::{Error, Result};
-use crate::frame::checksums;
-use crate::frame::writer_checksum_of as checksum_of;
 use crate::parallel;
 use crate::params::{CParams, DParams};
 use crate::pipeline::{compress_chunk, decompress_chunk, decompress_chunk_streaming};
 use crate::registry::Registry;
+use crate::vlmeta::checksums::{self, for_chunk as checksum_of};
 
 /// Outputs from this size up are streamed past the caches (see `get_slice`).
 const STREAM_ABOVE: usize = 32 << 20;
-
-mod persist;
 
 /// One stored chunk. An `Arc` so that staging an edit clones the list, not
 /// the chunks; of a `Vec` so that a chunk just compressed is moved in, not
@@ -56,7 +53,7 @@ pub struct SChunk {
     /// Uncompressed size of each chunk.
     sizes: Vec<usize>,
     /// Checksum of each chunk's uncompressed bytes, when known
-    /// ([`crate::frame::checksums`]).
+    /// ([`crate::vlmeta::checksums`]).
     sums: Vec<Option<u64>>,
 }
 
@@ -173,6 +170,32 @@ impl SChunk {
             index: i as u64,
             len: self.chunks.len() as u64,
         }
+    }
+
+    /// A super-chunk of chunks stored elsewhere (a frame file's), in
+    /// order, each with its checksum if it has one. Each chunk's header is
+    /// checked against its bytes; unlike [`SChunk::append_chunk`], the
+    /// chunks may be of any size up to `chunksize` (a frame written by
+    /// another tool may vary them) and of another typesize.
+    pub fn from_stored(
+        chunksize: usize,
+        cparams: CParams,
+        dparams: DParams,
+        registry: Registry,
+        stored: impl IntoIterator<Item = (Vec<u8>, Option<u64>)>,
+    ) -> Result<Self> {
+        let mut sc = SChunk::new(chunksize, cparams, dparams, registry)?;
+        for (i, (chunk, sum)) in stored.into_iter().enumerate() {
+            let view = ChunkView::parse(&chunk).map_err(|source| Error::Format {
+                chunk: i as u64,
+                source,
+            })?;
+            let size = view.header().nbytes as usize;
+            sc.sizes.push(size);
+            sc.chunks.push(Arc::new(chunk));
+            sc.sums.push(sum);
+        }
+        Ok(sc)
     }
 
     /// The checksum recorded for chunk `i` (xxh3-64 of its uncompressed

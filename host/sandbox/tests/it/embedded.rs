@@ -2,8 +2,8 @@
 //! anything parses, compiles or caches them.
 
 use sandpress_core::Registry;
-use sandpress_core::frame::PluginRecord;
 use sandpress_core::plugin::{PluginKind, PluginMeta};
+use sandpress_core::vlmeta::PluginRecord;
 use sandpress_sandbox::{Sandbox, SandboxError};
 
 use crate::bomb::bomb_component;

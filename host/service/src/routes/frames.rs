@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use sandpress_core::SplitMode;
-use sandpress_core::frame::Frame;
-use sandpress_core::frame::summary::codec_label;
+use sandpress_frame::Frame;
+use sandpress_frame::summary::codec_label;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -299,7 +299,7 @@ pub async fn frame_info(
     Ok(Json(info))
 }
 
-fn summary_json<S: sandpress_core::frame::ReadAt>(
+fn summary_json<S: sandpress_frame::ReadAt>(
     name: &str,
     frame: &Frame<S>,
 ) -> Result<serde_json::Value, Problem> {

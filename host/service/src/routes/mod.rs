@@ -226,7 +226,7 @@ async fn work<T: Send + 'static>(
 
 /// Sends `pieces` of `content` from a worker thread, decoding in the
 /// tenant's turns; the receiver gets them.
-fn emit_in_turns<S: sandpress_core::frame::ReadAt + 'static>(
+fn emit_in_turns<S: sandpress_frame::ReadAt + 'static>(
     app: &App,
     auth: &Authed,
     content: crate::work::Content<S>,

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use sandpress_core::frame::FrameStats;
+use sandpress_frame::FrameStats;
 use tokio_util::io::ReaderStream;
 
 use super::{Authed, Params, body_limits, channel_body, emit_in_turns, first_piece, work};

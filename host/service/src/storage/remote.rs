@@ -164,7 +164,7 @@ impl RemoteSource {
     }
 }
 
-impl sandpress_core::frame::ReadAt for RemoteSource {
+impl sandpress_frame::ReadAt for RemoteSource {
     fn size(&self) -> std::io::Result<u64> {
         Ok(self.size)
     }

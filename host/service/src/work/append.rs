@@ -15,7 +15,7 @@ use std::path::Path as FsPath;
 use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{GetOptions, ObjectStore};
-use sandpress_core::frame::Frame;
+use sandpress_frame::Frame;
 use tokio::io::AsyncWriteExt;
 
 use crate::body::BodyReader;

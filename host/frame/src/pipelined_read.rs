@@ -3,13 +3,13 @@
 
 use std::ops::Range;
 
-use super::checksums;
 use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
 use super::reader::Frame;
 use super::source::ReadAt;
-use crate::error::{Error, Result};
-use crate::params::DParams;
-use crate::pipeline::decompress_chunk;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::params::DParams;
+use sandpress_core::pipeline::decompress_chunk;
+use sandpress_core::vlmeta::checksums;
 
 impl<S: ReadAt> Frame<S> {
     /// Decompresses chunks `chunks` and gives each to `sink`, in order,
@@ -25,7 +25,8 @@ impl<S: ReadAt> Frame<S> {
     /// everything and is returned.
     ///
     /// ```
-    /// use sandpress_core::{CParams, DParams, Registry, frame::{Frame, FrameWriter}};
+    /// use sandpress_core::{CParams, DParams, Registry};
+    /// use sandpress_frame::{Frame, FrameWriter};
     /// let dir = tempfile::tempdir().unwrap();
     /// let path = dir.path().join("ints.b2frame");
     /// let cp = CParams { typesize: 4, ..CParams::default() };

@@ -1,7 +1,7 @@
 //! An ordered pipeline over a stream of chunks: the calling thread takes
 //! pieces of work from a source and hands their results, in the source's
 //! order, to a sink; the work itself runs on the shared pool of
-//! [`parallel`](crate::parallel), at most `depth` pieces at a time (taken
+//! [`parallel`](sandpress_core::parallel), at most `depth` pieces at a time (taken
 //! but not yet given to the sink), so memory stays bounded whatever the
 //! length of the stream.
 //!
@@ -15,7 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use crate::parallel;
+use sandpress_core::parallel;
 
 /// Chunks in flight (taken from the source, not yet given to the sink) per
 /// worker thread in the pipelines of [`PipelinedWriter`] and

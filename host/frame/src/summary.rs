@@ -7,9 +7,9 @@ use sandpress_format::frame::ChunkLoc;
 use sandpress_format::{ChunkHeader, Special, ids};
 
 use super::{Frame, ReadAt};
-use crate::error::{Error, Result};
-use crate::filter_chain::FilterChain;
-use crate::params::SplitMode;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::filter_chain::FilterChain;
+use sandpress_core::params::SplitMode;
 
 /// A frame's layout and defaults, and its chunks in runs of alike ones.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,12 +3,13 @@
 //! number of chunks in memory.
 
 use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
-use super::writer::{FrameStats, FrameWriter, checksum_of};
-use crate::error::{Error, Result};
-use crate::params::CParams;
-use crate::pipeline::compress_chunk;
-use crate::plugin::PluginKind;
-use crate::registry::Registry;
+use super::writer::{FrameStats, FrameWriter};
+use sandpress_core::error::{Error, Result};
+use sandpress_core::params::CParams;
+use sandpress_core::pipeline::compress_chunk;
+use sandpress_core::plugin::PluginKind;
+use sandpress_core::registry::Registry;
+use sandpress_core::vlmeta::checksums::for_chunk as checksum_of;
 
 /// A [`FrameWriter`] fed from a stream by a chunk-parallel pipeline.
 ///
@@ -23,7 +24,8 @@ use crate::registry::Registry;
 /// everything runs in turn on the calling thread, as `append` does.
 ///
 /// ```
-/// use sandpress_core::{CParams, Registry, frame::{Frame, FrameWriter, PipelinedWriter}};
+/// use sandpress_core::{CParams, Registry};
+/// use sandpress_frame::{Frame, FrameWriter, PipelinedWriter};
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("ints.b2frame");
 /// let cp = CParams { typesize: 4, nthreads: 2, ..CParams::default() };
@@ -93,7 +95,7 @@ impl PipelinedWriter {
     /// bytes than asked for (the end of the stream).
     ///
     /// `read` fills the buffer it is given (a chunk's worth) as far as the
-    /// stream goes, as [`read_full`](crate::io::read_full) does, and says
+    /// stream goes, as [`read_full`](sandpress_core::io::read_full) does, and says
     /// how many bytes it wrote: fewer than the buffer only at the end.
     /// `progress` is told the uncompressed bytes of each chunk once it is
     /// written. An error of `read` or of a chunk (the first in the
@@ -114,7 +116,7 @@ impl PipelinedWriter {
     /// As [`append_from`](Self::append_from), from a source read at
     /// offsets: `read_at(offset, buf)` fills `buf` with the source's bytes
     /// from `offset` as far as the source goes, as
-    /// [`read_full_at`](crate::io::read_full_at) does for a file, and says
+    /// [`read_full_at`](sandpress_core::io::read_full_at) does for a file, and says
     /// how many bytes it wrote. The source ends at the first chunk it
     /// cannot fill.
     ///

@@ -13,7 +13,7 @@ use sandpress_format::{ChunkHeader, HEADER_LEN, MIN_HEADER_LEN};
 
 use super::Frame;
 use super::source::ReadAt;
-use crate::error::{Error, Result};
+use sandpress_core::error::{Error, Result};
 
 /// The start offsets of a frame's stored chunks, sorted and unique.
 #[derive(Debug, Clone, Default)]
@@ -165,8 +165,8 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::frame::FrameWriter;
-    use crate::{CParams, Registry};
+    use crate::FrameWriter;
+    use sandpress_core::{CParams, Registry};
 
     /// Bytes in memory that log every read (offset, length).
     struct Logged(Vec<u8>, Mutex<Vec<(u64, usize)>>);

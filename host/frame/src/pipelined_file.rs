@@ -9,7 +9,7 @@ use std::path::Path;
 use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
 use super::reader::Frame;
 use super::source::{ReadAt, write_all_at};
-use crate::error::{Error, Result};
+use sandpress_core::error::{Error, Result};
 
 impl<S: ReadAt> Frame<S> {
     /// Decompresses chunks `chunks` into `file`, the first at offset `at`
@@ -20,12 +20,13 @@ impl<S: ReadAt> Frame<S> {
     ///
     /// As [`decompress_in_order`](Self::decompress_in_order), but the
     /// workers write at their chunk's offset themselves (positioned
-    /// writes, so a file, not a pipe): with [`DParams::nthreads`](crate::DParams::nthreads) > 1 the
+    /// writes, so a file, not a pipe): with [`DParams::nthreads`](sandpress_core::DParams::nthreads) > 1 the
     /// copies into the file run in parallel as well. The first error
     /// stops everything; what was written is then incomplete.
     ///
     /// ```
-    /// use sandpress_core::{CParams, DParams, Registry, frame::{Frame, FrameWriter}};
+    /// use sandpress_core::{CParams, DParams, Registry};
+    /// use sandpress_frame::{Frame, FrameWriter};
     /// let dir = tempfile::tempdir().unwrap();
     /// let (path, out) = (dir.path().join("ints.b2frame"), dir.path().join("ints.raw"));
     /// let cp = CParams { typesize: 4, ..CParams::default() };

@@ -1,6 +1,12 @@
 //! Super-chunks on disk as Blosc2 contiguous frames (`.b2frame`), the file
 //! format python-blosc2 and C-Blosc2 read and write.
 //!
+//! This crate is the file I/O above the pipeline: it reads and writes frame
+//! files, chunk by chunk, and compresses or decompresses their chunks
+//! through `sandpress_core`'s pipeline (on its thread pools, in order);
+//! the pipeline knows nothing of files. The frame's bytes themselves
+//! (header, index, trailer) are parsed and written by `sandpress_format`.
+//!
 //! - [`Frame`] opens a frame and reads chunks on demand, never the whole
 //!   file; [`Frame::open_rw`] adds edits that never leave the file
 //!   unreadable (see the `edit` notes on [`Frame::append`]).
@@ -13,30 +19,33 @@
 //! - Each chunk made from data carries an xxh3-64 checksum of its
 //!   uncompressed bytes ([`checksums`], the vlmeta entry
 //!   [`checksums::VLMETA_NAME`]), checked on every read unless
-//!   [`DParams::check`](crate::DParams::check) is off.
+//!   [`DParams::check`](sandpress_core::DParams::check) is off.
 
-pub mod checksums;
 mod edit;
 mod index;
 mod layout;
 mod ordered;
+mod persist;
 mod pipelined;
 mod pipelined_file;
 mod pipelined_read;
-pub mod plugins;
 mod reader;
 mod source;
 mod stored;
 pub mod summary;
 mod writer;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use ordered::CHUNKS_PER_THREAD;
+pub use persist::SChunkFile;
 pub use pipelined::PipelinedWriter;
-pub use plugins::PluginRecord;
 pub use reader::Frame;
+pub use sandpress_core::vlmeta::{PluginRecord, checksums, plugins};
 pub use source::ReadAt;
 pub use summary::{ChunkForm, ChunkRun, FrameSummary};
-pub(crate) use writer::checksum_of as writer_checksum_of;
 pub use writer::{FrameStats, FrameWriter, temp_beside};
 
 #[cfg(test)]

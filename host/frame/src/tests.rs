@@ -4,10 +4,11 @@ use sandpress_format::frame::{ChunkLoc, FrameError};
 use sandpress_format::{Special, ids};
 
 use super::*;
-use crate::pipeline::{compress_chunk, special_chunk};
-use crate::{CParams, Error, Registry};
+use sandpress_core::pipeline::{compress_chunk, special_chunk};
+use sandpress_core::{CParams, Error, Registry};
 
-const PYTHON_FRAME: &[u8] = include_bytes!("../../tests-data/python-zstd-meta-vlmeta.b2frame");
+const PYTHON_FRAME: &[u8] =
+    include_bytes!("../../format/tests-data/python-zstd-meta-vlmeta.b2frame");
 
 fn ints(n: u32) -> Vec<u8> {
     (0..n).flat_map(|i| i.to_le_bytes()).collect()

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
 use sandpress_format::{ChunkHeader, Special, ids};
 
-use super::checksums;
 use super::index;
-use super::plugins::{self, PluginRecord};
-use crate::error::{Error, Result};
-use crate::filter_chain::FilterChain;
-use crate::params::{CParams, SplitMode};
-use crate::pipeline::special_chunk;
-use crate::plugin::{PluginKind, PluginMeta};
-use crate::registry::Registry;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::filter_chain::FilterChain;
+use sandpress_core::params::{CParams, SplitMode};
+use sandpress_core::pipeline::special_chunk;
+use sandpress_core::plugin::{PluginKind, PluginMeta};
+use sandpress_core::registry::Registry;
+use sandpress_core::vlmeta::checksums;
+use sandpress_core::vlmeta::plugins::{self, PluginRecord};
 
 /// A header for a new frame of chunks of `chunksize` bytes made with `cp`.
 pub(crate) fn new_header(

@@ -19,10 +19,10 @@ use sandpress_format::frame::{ChunkLoc, HEADER_MINLEN};
 
 use super::layout::{self, Placement, UsedPlugins};
 use super::source::write_all_at;
-use super::writer::checksum_of;
 use super::{Frame, FrameWriter};
-use crate::error::{Error, Result};
-use crate::pipeline::compress_chunk;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::pipeline::compress_chunk;
+use sandpress_core::vlmeta::checksums::for_chunk as checksum_of;
 
 /// A change to the chunk list.
 enum Edit {
@@ -275,7 +275,9 @@ impl<S: super::ReadAt> Frame<S> {
         )?;
         w.keep_plugins(self.plugins.clone());
         for (name, chunk) in &self.trailer.vlmeta {
-            if name != super::plugins::VLMETA_NAME && name != super::checksums::VLMETA_NAME {
+            if name != sandpress_core::vlmeta::plugins::VLMETA_NAME
+                && name != sandpress_core::vlmeta::checksums::VLMETA_NAME
+            {
                 w.set_raw_vlmeta(name, chunk.clone());
             }
         }

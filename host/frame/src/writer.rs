@@ -8,17 +8,16 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sandpress_format::frame::{ChunkLoc, FrameHeader, Trailer};
-use sandpress_format::ids;
 use tempfile::NamedTempFile;
 
-use super::checksums;
 use super::layout::{self, Placement, UsedPlugins};
-use super::plugins::PluginRecord;
-use crate::error::{Error, Result};
-use crate::params::CParams;
-use crate::pipeline::compress_chunk;
-use crate::plugin::PluginKind;
-use crate::registry::Registry;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::params::CParams;
+use sandpress_core::pipeline::compress_chunk;
+use sandpress_core::plugin::PluginKind;
+use sandpress_core::registry::Registry;
+use sandpress_core::vlmeta::checksums;
+use sandpress_core::vlmeta::plugins::PluginRecord;
 
 /// What a finished frame holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +34,8 @@ pub struct FrameStats {
 /// plus the index (8 bytes per chunk).
 ///
 /// ```
-/// use sandpress_core::{CParams, Registry, frame::{Frame, FrameWriter}};
+/// use sandpress_core::{CParams, Registry};
+/// use sandpress_frame::{Frame, FrameWriter};
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("ints.b2frame");
 /// let cp = CParams { typesize: 4, ..CParams::default() };
@@ -244,7 +244,7 @@ impl FrameWriter {
 
     fn compress_and_write(&mut self, data: &[u8]) -> Result<()> {
         let chunk = compress_chunk(data, &self.cparams, &self.registry, self.locs.len() as u64)?;
-        self.append_checked(&chunk, checksum_of(&self.cparams, data))
+        self.append_checked(&chunk, checksums::for_chunk(&self.cparams, data))
     }
 
     /// Keeps plugin table rows (of a frame being copied).
@@ -391,14 +391,6 @@ impl FrameWriter {
     }
 }
 
-/// The checksum to record for a chunk made from `data` with `cp`: none
-/// when checksums are off, or when the chunk does not decode to `data`: a
-/// prefilter changes it, and so does the lossy TRUNC_PREC filter.
-pub(crate) fn checksum_of(cp: &CParams, data: &[u8]) -> Option<u64> {
-    let lossy = cp.filters.contains(ids::TRUNC_PREC);
-    (cp.checksums && cp.prefilter.is_none() && !lossy).then(|| checksums::of(data))
-}
-
 /// A temporary file in the directory of `dest` (so that renaming it to
 /// `dest` is atomic), removed if dropped before it is persisted.
 pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
@@ -424,27 +416,5 @@ pub(crate) fn sync_dir(path: &Path) {
         })
     {
         let _ = d.sync_all();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::FilterChain;
-
-    #[test]
-    fn chunks_that_do_not_decode_to_their_input_get_no_checksum() {
-        let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
-        assert!(checksum_of(&CParams::default(), &data).is_some());
-        let lossy = CParams {
-            filters: FilterChain::of(&[(ids::TRUNC_PREC, 0), (ids::SHUFFLE, 0)]).unwrap(),
-            ..CParams::default()
-        };
-        assert_eq!(checksum_of(&lossy, &data), None);
-        let off = CParams {
-            checksums: false,
-            ..CParams::default()
-        };
-        assert_eq!(checksum_of(&off, &data), None);
     }
 }

@@ -9,15 +9,15 @@ use sandpress_format::frame::{
 };
 use sandpress_format::{ChunkHeader, HEADER_LEN, Special};
 
-use super::checksums;
-use super::plugins::{self, PluginRecord};
 use super::source::ReadAt;
 use super::stored::Extents;
 use super::{index, layout};
-use crate::error::{Error, Result};
-use crate::params::{CParams, DParams};
-use crate::pipeline::{decompress_chunk, decompressed_len, special_chunk};
-use crate::registry::Registry;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::params::{CParams, DParams};
+use sandpress_core::pipeline::{decompress_chunk, decompressed_len, special_chunk};
+use sandpress_core::registry::Registry;
+use sandpress_core::vlmeta::checksums;
+use sandpress_core::vlmeta::plugins::{self, PluginRecord};
 
 /// A frame may list at most this many chunks per byte of file, plus
 /// [`INDEX_SLACK`]: special chunks take no room, but an index claiming
@@ -30,7 +30,7 @@ const INDEX_SLACK: u64 = 1 << 20;
 /// from the source when asked for.
 ///
 /// ```no_run
-/// use sandpress_core::frame::Frame;
+/// use sandpress_frame::Frame;
 /// let frame = Frame::open("data.b2frame").unwrap();
 /// let first = frame.decompress_chunk_vec(0).unwrap();
 /// println!("{} chunks, first holds {} bytes", frame.nchunks(), first.len());
@@ -110,7 +110,8 @@ impl<S: ReadAt> Frame<S> {
     /// `from_source`.
     ///
     /// ```
-    /// use sandpress_core::{CParams, Registry, frame::{Frame, FrameWriter}};
+    /// use sandpress_core::{CParams, Registry};
+    /// use sandpress_frame::{Frame, FrameWriter};
     /// let dir = tempfile::tempdir().unwrap();
     /// let path = dir.path().join("a.b2frame");
     /// let mut w = FrameWriter::create(&path, CParams::default(), 1000, Vec::new(), Registry::new()).unwrap();

@@ -23,6 +23,8 @@ use rmpv::Value;
 use sandpress_format::frame::{ChunkLoc, FrameError};
 
 use crate::error::{Error, Result};
+use crate::params::CParams;
+use sandpress_format::ids;
 
 /// Name of the variable-length metalayer holding the checksums.
 pub const VLMETA_NAME: &str = "sandpress.checksums";
@@ -33,7 +35,7 @@ pub const ALGORITHM: &str = "xxh3-64";
 /// The checksum of a chunk's uncompressed bytes.
 ///
 /// ```
-/// use sandpress_core::frame::checksums;
+/// use sandpress_core::vlmeta::checksums;
 /// assert_eq!(checksums::of(b""), 0x2d06800538d394c2);
 /// ```
 pub fn of(data: &[u8]) -> u64 {
@@ -60,7 +62,7 @@ pub fn check(chunk: u64, expected: Option<u64>, data: &[u8]) -> Result<()> {
 
 /// The table for chunks at `locs` with checksums `sums` (same length), or
 /// `None` when no stored chunk has one.
-pub(crate) fn encode(locs: &[ChunkLoc], sums: &[Option<u64>]) -> Option<Vec<u8>> {
+pub fn encode(locs: &[ChunkLoc], sums: &[Option<u64>]) -> Option<Vec<u8>> {
     let rows: Vec<Value> = locs
         .iter()
         .zip(sums)
@@ -94,7 +96,7 @@ fn bad(reason: impl Into<String>) -> Error {
 /// The checksum of each chunk at `locs` that the table `bytes` has one for
 /// (and that is still where the table saw it). A table of another
 /// algorithm is ignored.
-pub(crate) fn decode(bytes: &[u8], locs: &[ChunkLoc]) -> Result<Vec<Option<u64>>> {
+pub fn decode(bytes: &[u8], locs: &[ChunkLoc]) -> Result<Vec<Option<u64>>> {
     let mut rd = bytes;
     let value =
         rmpv::decode::read_value_with_max_depth(&mut rd, 8).map_err(|e| bad(e.to_string()))?;
@@ -183,5 +185,35 @@ mod tests {
         ] {
             assert!(decode(bytes, &[ChunkLoc::At(0)]).is_err(), "{bytes:?}");
         }
+    }
+}
+
+/// The checksum to record for a chunk made from `data` with `cp`: none
+/// when checksums are off, or when the chunk does not decode to `data`: a
+/// prefilter changes it, and so does the lossy TRUNC_PREC filter.
+pub fn for_chunk(cp: &CParams, data: &[u8]) -> Option<u64> {
+    let lossy = cp.filters.contains(ids::TRUNC_PREC);
+    (cp.checksums && cp.prefilter.is_none() && !lossy).then(|| of(data))
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use super::*;
+    use crate::FilterChain;
+
+    #[test]
+    fn chunks_that_do_not_decode_to_their_input_get_no_checksum() {
+        let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        assert!(for_chunk(&CParams::default(), &data).is_some());
+        let lossy = CParams {
+            filters: FilterChain::of(&[(ids::TRUNC_PREC, 0), (ids::SHUFFLE, 0)]).unwrap(),
+            ..CParams::default()
+        };
+        assert_eq!(for_chunk(&lossy, &data), None);
+        let off = CParams {
+            checksums: false,
+            ..CParams::default()
+        };
+        assert_eq!(for_chunk(&off, &data), None);
     }
 }

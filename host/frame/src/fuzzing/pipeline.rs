@@ -4,9 +4,9 @@
 use arbitrary::{Result as ArbResult, Unstructured};
 use sandpress_format::{MAX_FILTERS, ids};
 
-use crate::frame::{Frame, FrameWriter};
-use crate::pipeline::{compress_chunk, decompress_chunk, decompressed_len};
-use crate::{CParams, DParams, FilterChain, Registry, SChunk, SplitMode};
+use crate::{Frame, FrameWriter};
+use sandpress_core::pipeline::{compress_chunk, decompress_chunk, decompressed_len};
+use sandpress_core::{CParams, DParams, FilterChain, Registry, SChunk, SplitMode};
 
 /// The built-in codecs a pipeline may use.
 const CODECS: [u8; 5] = [ids::BLOSCLZ, ids::LZ4, ids::LZ4HC, ids::ZLIB, ids::ZSTD];
@@ -37,7 +37,7 @@ struct Case<'a> {
 /// byte or a wrong length is a bug.
 ///
 /// ```
-/// sandpress_core::fuzzing::pipeline(&[4, 5, 1, 3, 0, 7, 7, 7, 7, 7, 7, 7, 7]);
+/// sandpress_frame::fuzzing::pipeline(&[4, 5, 1, 3, 0, 7, 7, 7, 7, 7, 7, 7, 7]);
 /// ```
 pub fn pipeline(bytes: &[u8]) {
     let Ok(case) = case(Unstructured::new(bytes)) else {

@@ -6,11 +6,11 @@
 use sandpress_format::frame::{ChunkLoc, FrameError};
 use sandpress_format::{ChunkHeader, ids};
 
-use crate::error::{Error, Result};
-use crate::filter_chain::FilterChain;
-use crate::params::{CParams, DParams, SplitMode};
-use crate::pipeline::{compress_chunk, decompress_chunk};
-use crate::registry::Registry;
+use sandpress_core::error::{Error, Result};
+use sandpress_core::filter_chain::FilterChain;
+use sandpress_core::params::{CParams, DParams, SplitMode};
+use sandpress_core::pipeline::{compress_chunk, decompress_chunk};
+use sandpress_core::registry::Registry;
 
 /// Parameters for metadata chunks: LZ4, with byte shuffle for the offsets.
 fn meta_cparams(typesize: u8) -> CParams {

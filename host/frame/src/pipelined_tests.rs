@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::*;
-use crate::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
-use crate::{CParams, DParams, Error, Registry, Result};
+use sandpress_core::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
+use sandpress_core::{CParams, DParams, Error, Registry, Result};
 
 const CHUNK: usize = 4096;
 
@@ -55,7 +55,9 @@ fn pipelined(path: &Path, data: &[u8], cp: CParams, registry: Registry) -> Resul
     let mut input = Trickle(data);
     let mut seen = 0;
     w.append_from(
-        |buf| crate::io::read_full(&mut input, buf).map_err(|e| Error::io("read", path, e)),
+        |buf| {
+            sandpress_core::io::read_full(&mut input, buf).map_err(|e| Error::io("read", path, e))
+        },
         |n| seen += n,
     )?;
     assert_eq!(seen, data.len() as u64, "progress counts every byte");

@@ -7,17 +7,17 @@
 //! bytes, which is not a bug but would make a fuzzer crawl.
 //!
 //! ```
-//! sandpress_core::fuzzing::frame(b"not a frame");
-//! sandpress_core::fuzzing::chunk(&[5, 1, 0x37, 1, 0, 0, 0, 0]);
+//! sandpress_frame::fuzzing::frame(b"not a frame");
+//! sandpress_frame::fuzzing::chunk(&[5, 1, 0x37, 1, 0, 0, 0, 0]);
 //! ```
 
 mod pipeline;
 
 pub use pipeline::pipeline;
 
-use crate::frame::Frame;
-use crate::pipeline::{decompress_chunk, decompressed_len};
-use crate::{DParams, Registry};
+use crate::Frame;
+use sandpress_core::pipeline::{decompress_chunk, decompressed_len};
+use sandpress_core::{DParams, Registry};
 
 /// Chunks declaring more uncompressed bytes than this are not decompressed.
 pub const MAX_CHUNK_NBYTES: usize = 64 << 20;
