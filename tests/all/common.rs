@@ -25,10 +25,9 @@ pub fn guest(name: &str) -> Vec<u8> {
     wat::parse_file(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Little-endian int32 items.
-pub fn ints(range: std::ops::Range<i32>) -> Vec<u8> {
-    range.flat_map(i32::to_le_bytes).collect()
-}
+pub use sandpress_test_support::i32_le_bytes;
+/// [`i32_le_bytes`] under the name the service tests (`service/`) use.
+pub use sandpress_test_support::i32_le_bytes as ints;
 
 /// A super-chunk of int32 with `codec` and `filters`, `chunk_items` per chunk.
 pub fn schunk(
@@ -144,7 +143,7 @@ pub fn run_cli(args: &[&str]) -> (i32, String, String) {
 }
 
 /// A temporary path as the `&str` a command line takes.
-pub fn s(p: &std::path::Path) -> &str {
+pub fn path_arg(p: &std::path::Path) -> &str {
     p.to_str().expect("utf-8 temp path")
 }
 

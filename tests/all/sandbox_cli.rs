@@ -8,7 +8,7 @@ use std::path::Path;
 use sandpress_core::plugin::{PluginError, Stopped};
 use sandpress_tooling::check;
 
-use crate::common::{guest, run_cli as run, s, sandbox};
+use crate::common::{guest, path_arg, run_cli as run, sandbox};
 
 /// Compresses 4 KiB of varied bytes starting with `first` with the guest codec `wat` under
 /// id 170, one thread, no filter; returns the error line.
@@ -21,13 +21,13 @@ fn compress_fails(dir: &Path, wat: &str, first: u8) -> String {
     let mut data: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
     data[0] = first;
     std::fs::write(&input, data).unwrap();
-    let codec = format!("170={}", s(&plugin));
+    let codec = format!("170={}", path_arg(&plugin));
     let out = dir.join("out.b2frame");
     let (code, _, err) = run(&[
         "compress",
-        s(&input),
+        path_arg(&input),
         "-o",
-        s(&out),
+        path_arg(&out),
         "-f",
         "--codec",
         &codec,
@@ -99,7 +99,7 @@ fn plugin_check_on_the_command_line_says_why_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let plugin = dir.path().join("spin.wasm");
     std::fs::write(&plugin, guest("spin_codec.wat")).unwrap();
-    let (code, out, err) = run(&["plugin", "check", s(&plugin), "--max-cpu-ms", "50"]);
+    let (code, out, err) = run(&["plugin", "check", path_arg(&plugin), "--max-cpu-ms", "50"]);
     assert_eq!(code, 1, "{out}{err}");
     assert_eq!(out.matches("FAIL").count(), 1, "{out}");
     assert_eq!(

@@ -6,6 +6,10 @@
 #   SANDPRESS_MOTOENV  venv directory (default: target/motoenv, relative to the repo root)
 #   PYTHON             interpreter to build the venv from (default: python3)
 #
+#   --check          install nothing: print the path and exit 0 when the venv is
+#                    there and usable, else exit 1 (what the tests run; they
+#                    skip, or fail under SANDPRESS_REQUIRE_ALL=1, without it)
+#
 # Idempotent: a venv that already has moto==$MOTO_VERSION is reused without
 # touching the network.
 set -euo pipefail
@@ -36,6 +40,11 @@ import flask, moto.server  # noqa: F401  (moto[server])
 sys.exit(0 if version("moto") == sys.argv[1] else 1)
 PY
 }
+
+if [ "${1:-}" = --check ]; then
+    check_venv && echo "$server"
+    exit
+fi
 
 if check_venv; then
     echo "$server"

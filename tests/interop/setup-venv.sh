@@ -5,6 +5,10 @@
 #   SANDPRESS_PYENV  venv directory (default: target/pyenv, relative to the repo root)
 #   PYTHON           interpreter to build the venv from (default: python3)
 #
+#   --check          install nothing: print the path and exit 0 when the venv is
+#                    there and usable, else exit 1 (what the tests run; they
+#                    skip, or fail under SANDPRESS_REQUIRE_ALL=1, without it)
+#
 # Idempotent: an existing venv that already has blosc2==4.14.1 and numpy is reused
 # without touching the network.
 set -euo pipefail
@@ -33,6 +37,11 @@ import blosc2, numpy, msgpack  # noqa: F401
 sys.exit(0 if blosc2.__version__ == sys.argv[1] else 1)
 EOF
 }
+
+if [ "${1:-}" = --check ]; then
+    check_venv && echo "$py"
+    exit
+fi
 
 if check_venv; then
     echo "$py"

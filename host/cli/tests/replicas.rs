@@ -1,6 +1,8 @@
 //! Several `sandpress serve` replicas on one S3-compatible bucket, as the
 //! README's "several machines" part runs them: moto's S3 server (from
-//! PyPI, `tests/interop/setup-moto.sh`) on loopback, two real server
+//! PyPI, installed by `scripts/setup` with `tests/interop/setup-moto.sh`;
+//! without it each test prints "skipped: needs moto's S3 server …" and
+//! passes, or fails under `SANDPRESS_REQUIRE_ALL=1`) on loopback, two real server
 //! processes with their own data directories naming the same bucket.
 //! Uploads through one are read through the other; the store cut off and
 //! back; a replica killed with SIGKILL mid-upload.
@@ -8,26 +10,23 @@
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sandpress::load::client::Answer;
 use sandpress::load::moto::Moto;
 use sandpress::load::server::Server;
+use sandpress_test_support::u32_le_bytes;
 
 mod common;
 use common::{BIN, expect, request, sandpress};
 
-/// moto's server, installed into its venv on first use.
-fn moto_server() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/setup-moto.sh");
-    let out = Command::new("bash").arg(&script).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+/// moto's server, when `scripts/setup` has installed it; otherwise the
+/// skip line (a failure under `SANDPRESS_REQUIRE_ALL=1`) and `None`.
+fn moto_server() -> Option<PathBuf> {
+    let server = sandpress_test_support::moto_server();
+    sandpress_test_support::needs(sandpress_test_support::MOTO, server.is_some())
+        .then_some(server)
+        .flatten()
 }
 
 /// Bytes the replica has fetched from the store for tenant alice's
@@ -48,25 +47,24 @@ struct Setup {
     token: String,
 }
 
-fn setup() -> Setup {
-    let moto = Moto::start(&moto_server(), "sandpress").unwrap();
+/// The setup, or `None` (after the skip line) without moto.
+fn setup() -> Option<Setup> {
+    let moto = Moto::start(&moto_server()?, "sandpress").unwrap();
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     for d in &dirs {
         moto.configure(d.path()).unwrap();
     }
     let token = sandpress(dirs[0].path(), &["tenant", "add", "alice"]);
-    Setup { moto, dirs, token }
+    Some(Setup { moto, dirs, token })
 }
 
 fn replica(dir: &Path) -> Server {
     Server::start(Path::new(BIN), dir, &["--refresh-seconds", "1"]).unwrap()
 }
 
-/// Int32 values that compress about 3x.
-fn ints(n: u32) -> Vec<u8> {
-    (0..n)
-        .flat_map(|i| (i / 3 + i.wrapping_mul(7919) % 13).to_le_bytes())
-        .collect()
+/// `n` int32 values that compress about 3x.
+fn compressible(n: u32) -> Vec<u8> {
+    u32_le_bytes((0..n).map(|i| i / 3 + i.wrapping_mul(7919) % 13))
 }
 
 /// Bytes that do not compress.
@@ -84,7 +82,9 @@ fn noise(n: usize) -> Vec<u8> {
 
 #[test]
 fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
-    let s = setup();
+    let Some(s) = setup() else {
+        return;
+    };
     let (r1, r2) = (replica(s.dirs[0].path()), replica(s.dirs[1].path()));
     let t = &s.token;
     // The tenant added through machine 1's data directory is known to
@@ -101,7 +101,7 @@ fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
         sandpress_example_plugins::REPEAT_CODEC,
     );
     expect(&up, 200);
-    let raw = ints(300_000);
+    let raw = compressible(300_000);
     let frame = request(
         r2.addr,
         "POST",
@@ -158,7 +158,7 @@ fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
     // Two replicas append to the frame at once: each append either wins
     // or is refused with 409; the frame is the original and the winners'
     // bytes, whole, in the order they won.
-    let tails = [ints(700_000), ints(900_000)];
+    let tails = [compressible(700_000), compressible(900_000)];
     let answers: Vec<Answer> = std::thread::scope(|sc| {
         let hs: Vec<_> = [r1.addr, r2.addr]
             .into_iter()
@@ -248,10 +248,12 @@ fn two_replicas_share_tenants_plugins_and_frames_through_one_bucket() {
 
 #[test]
 fn the_store_cut_off_answers_503_and_the_replica_recovers_when_it_returns() {
-    let s = setup();
+    let Some(s) = setup() else {
+        return;
+    };
     let r1 = replica(s.dirs[0].path());
     let t = &s.token;
-    let raw = ints(100_000);
+    let raw = compressible(100_000);
     let put = |name: &str| {
         request(
             r1.addr,
@@ -290,7 +292,9 @@ fn the_store_cut_off_answers_503_and_the_replica_recovers_when_it_returns() {
 
 #[test]
 fn a_replica_killed_mid_upload_leaves_no_frame_and_the_retry_through_the_other_succeeds() {
-    let s = setup();
+    let Some(s) = setup() else {
+        return;
+    };
     let (mut r1, r2) = (replica(s.dirs[0].path()), replica(s.dirs[1].path()));
     let t = &s.token;
     // 48 MiB that do not compress: a frame of six 8 MiB parts.

@@ -49,6 +49,7 @@ pub fn require_all() -> bool {
 /// anything (see [`require!`]). The line is written to the process's
 /// stderr directly, past the test harness's capture, so that it shows in
 /// the output of a passing `cargo test`.
+#[track_caller]
 pub fn needs(what: &str, available: bool) -> bool {
     decide(
         what,
@@ -133,10 +134,10 @@ pub fn has_asc(assemblyscript_dir: Option<&Path>) -> bool {
 
 /// What the differential tests against python-blosc2 need, in their skip
 /// line.
-pub const PYTHON_BLOSC2: &str = "the python-blosc2 venv (tests/interop/setup-venv.sh)";
+pub const PYTHON_BLOSC2: &str = "the python-blosc2 4.14.1 venv in target/pyenv";
 
 /// What the tests on S3-compatible storage need, in their skip line.
-pub const MOTO: &str = "moto's S3 server (tests/interop/setup-moto.sh)";
+pub const MOTO: &str = "moto's S3 server in target/motoenv";
 
 /// Runs `tests/interop/<script> --check`, which installs nothing and
 /// prints the path of the installed tool when it is there and usable;

@@ -11,7 +11,7 @@ use sandpress_tooling::componentize;
 use sandpress_tooling::error::ToolError;
 use sandpress_tooling::project;
 
-use super::{Components, decode, encode, examples_dir, filter, info};
+use super::{Components, Lang, decode, encode, examples_dir, filter, info, needs_tools};
 use crate::common::{sandbox, shaped};
 
 /// The three C examples, built from source once per run.
@@ -50,6 +50,9 @@ pub fn components() -> &'static Components {
 
 #[test]
 fn c_examples_build_from_source_and_import_nothing() {
+    if !needs_tools(Lang::C) {
+        return;
+    }
     let b = built();
     for (built, kind) in [
         (&b.repeat, PluginKind::Codec),
@@ -83,6 +86,9 @@ fn c_project(root: &Path, name: &str, kind: PluginKind, source: &str) -> PathBuf
 /// A plugin of the wrong kind links but is not the world plugin.toml names.
 #[test]
 fn a_c_plugin_of_the_wrong_kind_fails_componentize() {
+    if !needs_tools(Lang::C) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = c_project(
         tmp.path(),
@@ -158,6 +164,9 @@ SP_EXPORT_FILTER;
 
 #[test]
 fn the_glue_frees_what_it_allocates_and_turns_misuse_into_errors() {
+    if !needs_tools(Lang::C) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let b = build(&c_project(tmp.path(), "misuse", PluginKind::Codec, MISUSE)).unwrap();
     assert!(b.imports.is_empty(), "{:?}", b.imports);

@@ -6,8 +6,11 @@
 //! the cross-language checks (the same bytes, each decoding the others'
 //! output); what only one language has is in its own file.
 //!
-//! The C examples need clang-19, lld-19 and wasi-libc (`scripts/test`
-//! installs them); asc is installed on first use.
+//! The C examples need clang-19, lld-19 and wasi-libc, the AssemblyScript
+//! ones asc and node (`scripts/setup` installs them). A test runs for the
+//! languages whose tools are here and prints one "skipped: needs …" line
+//! for each other one (a failure under `SANDPRESS_REQUIRE_ALL=1`, which
+//! `scripts/test` sets).
 
 mod assemblyscript;
 mod c;
@@ -33,6 +36,37 @@ pub enum Lang {
 
 /// Every language, Rust (the reference the others are compared with) first.
 pub const LANGS: [Lang; 3] = [Lang::Rust, Lang::C, Lang::AssemblyScript];
+
+/// What building `lang`'s examples needs, for the skip line; whether it
+/// is here (nothing is installed).
+pub fn tools(lang: Lang) -> (&'static str, bool) {
+    match lang {
+        Lang::Rust => ("cargo", true),
+        Lang::C => (
+            sandpress_test_support::C_TOOLS,
+            sandpress_test_support::has_clang(),
+        ),
+        Lang::AssemblyScript => (
+            sandpress_test_support::AS_TOOLS,
+            sandpress_test_support::has_asc(
+                sandpress_tooling::lang::assemblyscript::shared_dir().as_deref(),
+            ),
+        ),
+    }
+}
+
+/// Whether a test may run `lang`'s part: its tools are here; otherwise
+/// the skip line is printed ([`sandpress_test_support::needs`]).
+pub fn needs_tools(lang: Lang) -> bool {
+    let (what, here) = tools(lang);
+    sandpress_test_support::needs(what, here)
+}
+
+/// The languages a test runs for, Rust first: those whose tools are here,
+/// with a skip line for each other one. Call it once per test.
+pub fn langs() -> Vec<Lang> {
+    LANGS.into_iter().filter(|&l| needs_tools(l)).collect()
+}
 
 /// The component bytes of the three plugins in one language.
 pub struct Components {

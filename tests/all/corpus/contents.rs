@@ -20,7 +20,7 @@ pub fn cases() -> Vec<Case> {
                 let at = layer_offset_at(&b, trailer_at(&b), "v1");
                 put(b, at, &0x7fff_0000i32.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "vlmetalayers",
                 found: 0x7fff_0000,
                 ..
@@ -33,7 +33,7 @@ pub fn cases() -> Vec<Case> {
                 let at = layer_offset_at(&b, trailer_at(&b), "v2");
                 put(b, at, &(-1i32).to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "vlmetalayers",
                 found: -1,
                 ..
@@ -48,7 +48,7 @@ pub fn cases() -> Vec<Case> {
                 let off = i32::from_be_bytes(b[at..at + 4].try_into().unwrap());
                 put(b, t + off as usize, &[0xc4])
             },
-            Open(is!(Error::Frame(FrameError::BadMarker {
+            Open(error_matches!(Error::Frame(FrameError::BadMarker {
                 what: "vlmetalayers",
                 found: 0xc4,
                 expected: 0xc6,
@@ -65,7 +65,7 @@ pub fn cases() -> Vec<Case> {
                 assert_eq!(b[at], 0xdc);
                 put(b, at + 1, &3u16.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "vlmetalayers",
                 found: 3,
                 ..
@@ -78,7 +78,7 @@ pub fn cases() -> Vec<Case> {
                 let at = layer_offset_at(&b, 87, "m1");
                 put(b, at, &5000i32.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "metalayers",
                 found: 5000,
                 ..
@@ -87,7 +87,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "header-nbytes-marker-wrong.b2frame",
             || put(python(), NBYTES_MARKER_AT, &[0xd2]),
-            Open(is!(Error::Frame(FrameError::BadMarker {
+            Open(error_matches!(Error::Frame(FrameError::BadMarker {
                 what: "nbytes",
                 offset: 29,
                 found: 0xd2,
@@ -102,7 +102,7 @@ pub fn cases() -> Vec<Case> {
             },
             Vlmeta(
                 "note",
-                is!(Error::Frame(FrameError::BadField {
+                error_matches!(Error::Frame(FrameError::BadField {
                     field: "metadata chunk size",
                     ..
                 })),
@@ -117,7 +117,7 @@ pub fn cases() -> Vec<Case> {
             },
             Vlmeta(
                 "note",
-                is!(Error::Frame(FrameError::Chunk {
+                error_matches!(Error::Frame(FrameError::Chunk {
                     source: FormatError::Truncated { .. },
                     ..
                 })),
@@ -127,17 +127,17 @@ pub fn cases() -> Vec<Case> {
         case(
             "plugin-table-not-msgpack.b2frame",
             || with_plugin_table(b"\xc1\xc1\xc1"),
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         case(
             "plugin-table-not-an-array.b2frame",
             || with_plugin_table(b"\x81\xa1x\x01"),
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         case(
             "plugin-table-truncated-msgpack.b2frame",
             || with_plugin_table(b"\x93\x80"),
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         case(
             "plugin-table-bad-sha256.b2frame",
@@ -146,7 +146,7 @@ pub fn cases() -> Vec<Case> {
                     b"\x91\x85\xa2id\xcc\xa0\xa4kind\xa5codec\xa4name\xa1x\xa7version\xa11\xa6sha256\xa2zz",
                 )
             },
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         case(
             "plugin-table-chunk-truncated.b2frame",
@@ -155,7 +155,7 @@ pub fn cases() -> Vec<Case> {
                 table.truncate(24);
                 with_vlmeta(&sandpress(), &[("sandpress.plugins", table)])
             },
-            Open(is!(Error::Frame(FrameError::Chunk {
+            Open(error_matches!(Error::Frame(FrameError::Chunk {
                 source: FormatError::Truncated { .. },
                 ..
             }))),
@@ -164,7 +164,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "header-len-below-minimum.b2frame",
             || put(python(), HEADER_LEN_AT, &50i32.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "header length",
                 found: 50,
                 ..
@@ -173,7 +173,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "header-len-past-end.b2frame",
             || put(python(), HEADER_LEN_AT, &10_000i32.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 what: "frame header",
                 needed: 10_000,
                 ..
@@ -182,7 +182,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "frame-len-smaller-than-header.b2frame",
             || put(python(), FRAME_LEN_AT, &100u64.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "frame length",
                 found: 100,
                 ..
@@ -191,7 +191,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "typesize-zero.b2frame",
             || put(python(), TYPESIZE_AT, &0i32.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "typesize",
                 found: 0,
                 ..
@@ -200,7 +200,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "filter-count-over-8.b2frame",
             || put(python(), NFILTERS_AT, &[9]),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "filter count",
                 found: 9,
                 ..
@@ -215,7 +215,7 @@ pub fn cases() -> Vec<Case> {
                 let at = chunk_at(&b, 2) + 44;
                 put(b, at, &[0xff; 8])
             },
-            Chunk(2, is!(Error::Builtin { what: "zstd", .. })),
+            Chunk(2, error_matches!(Error::Builtin { what: "zstd", .. })),
         ),
         case(
             "chunk-block-start-into-header.b2frame",
@@ -226,7 +226,7 @@ pub fn cases() -> Vec<Case> {
             },
             Chunk(
                 0,
-                is!(Error::Format {
+                error_matches!(Error::Format {
                     source: FormatError::BadBlockStart { start: 10, .. },
                     ..
                 }),
@@ -241,7 +241,7 @@ pub fn cases() -> Vec<Case> {
                 let b = put(b, at + 2, &[flags]);
                 put(b, at + 22, &[200])
             },
-            Chunk(0, is!(Error::UnknownCodec { id: 200, .. })),
+            Chunk(0, error_matches!(Error::UnknownCodec { id: 200, .. })),
         ),
         case(
             "chunk-unknown-filter.b2frame",
@@ -250,7 +250,7 @@ pub fn cases() -> Vec<Case> {
                 let at = chunk_at(&b, 0) + 16 + 5;
                 put(b, at, &[99])
             },
-            Chunk(0, is!(Error::UnknownFilter { id: 99, .. })),
+            Chunk(0, error_matches!(Error::UnknownFilter { id: 99, .. })),
         ),
         case(
             "chunk-memcpyed-flag-on-compressed-chunk.b2frame",
@@ -260,7 +260,7 @@ pub fn cases() -> Vec<Case> {
                 let flags = b[at] | 0x02;
                 put(b, at, &[flags])
             },
-            Open(is!(Error::Frame(FrameError::Chunk {
+            Open(error_matches!(Error::Frame(FrameError::Chunk {
                 source: FormatError::InvalidHeader {
                     field: "cbytes",
                     ..

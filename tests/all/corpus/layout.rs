@@ -19,12 +19,12 @@ pub fn cases() -> Vec<Case> {
         case(
             "empty.b2frame",
             Vec::new,
-            Open(is!(Error::Frame(FrameError::BadMagic))),
+            Open(error_matches!(Error::Frame(FrameError::BadMagic))),
         ),
         case(
             "truncated-in-magic.b2frame",
             || cut(python(), 6),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 what: "magic",
                 ..
             }))),
@@ -32,7 +32,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-fixed-header.b2frame",
             || cut(python(), 60),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 what: "frame header",
                 needed: 133,
                 available: 60,
@@ -42,7 +42,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-metalayers.b2frame",
             || cut(python(), 110),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 what: "frame header",
                 needed: 133,
                 available: 110,
@@ -52,7 +52,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-chunks.b2frame",
             || cut(python(), 300),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 what: "the frame, as long as its header says",
                 needed: 583,
                 available: 300,
@@ -62,7 +62,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-index.b2frame",
             || cut(python(), 420),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 needed: 583,
                 available: 420,
                 ..
@@ -71,7 +71,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-trailer.b2frame",
             || cut(python(), 540),
-            Open(is!(Error::Frame(FrameError::Truncated {
+            Open(error_matches!(Error::Frame(FrameError::Truncated {
                 needed: 583,
                 available: 540,
                 ..
@@ -80,7 +80,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-chunks-frame-len-fixed.b2frame",
             || cut_fixed(python(), 300),
-            Open(is!(Error::Frame(FrameError::BadMarker {
+            Open(error_matches!(Error::Frame(FrameError::BadMarker {
                 what: "trailer length",
                 offset: 277,
                 ..
@@ -89,7 +89,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-trailer-frame-len-fixed.b2frame",
             || cut_fixed(python(), 578),
-            Open(is!(Error::Frame(FrameError::BadMarker {
+            Open(error_matches!(Error::Frame(FrameError::BadMarker {
                 what: "trailer length",
                 ..
             }))),
@@ -101,7 +101,7 @@ pub fn cases() -> Vec<Case> {
                 p.chunks.truncate(220);
                 p.join()
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "chunk cbytes",
                 ..
             }))),
@@ -113,7 +113,7 @@ pub fn cases() -> Vec<Case> {
                 p.index.clear();
                 p.join()
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "nbytes",
                 ..
             }))),
@@ -122,12 +122,12 @@ pub fn cases() -> Vec<Case> {
         case(
             "wrong-magic.b2frame",
             || put(python(), 3, b"X"),
-            Open(is!(Error::Frame(FrameError::BadMagic))),
+            Open(error_matches!(Error::Frame(FrameError::BadMagic))),
         ),
         case(
             "wrong-frame-version.b2frame",
             || put(python(), FLAGS_AT, &[0x17]),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "version",
                 found: 7,
                 ..
@@ -136,7 +136,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "wrong-offset-width-32-bits.b2frame",
             || put(python(), FLAGS_AT, &[0x02]),
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         case(
             "wrong-trailer-version.b2frame",
@@ -145,7 +145,7 @@ pub fn cases() -> Vec<Case> {
                 let at = trailer_at(&b) + 1;
                 put(b, at, &[2])
             },
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         case(
             "wrong-chunk-version.b2frame",
@@ -154,7 +154,7 @@ pub fn cases() -> Vec<Case> {
                 let at = chunk_at(&b, 1);
                 put(b, at, &[9])
             },
-            Open(is!(Error::Frame(FrameError::Chunk {
+            Open(error_matches!(Error::Frame(FrameError::Chunk {
                 source: FormatError::Version { found: 9, .. },
                 ..
             }))),
@@ -167,7 +167,7 @@ pub fn cases() -> Vec<Case> {
                 let o = offsets(&b);
                 with_index(&b, &[o[0] as i64, o[1] as i64, 1_000_000])
             },
-            Open(is!(Error::Frame(FrameError::BadOffset {
+            Open(error_matches!(Error::Frame(FrameError::BadOffset {
                 chunk: 2,
                 offset: 1_000_000,
                 ..
@@ -181,7 +181,10 @@ pub fn cases() -> Vec<Case> {
                 let end = Parts::of(&b).chunks.len() as i64;
                 with_index(&b, &[o[0] as i64, end, o[2] as i64])
             },
-            Open(is!(Error::Frame(FrameError::BadOffset { chunk: 1, .. }))),
+            Open(error_matches!(Error::Frame(FrameError::BadOffset {
+                chunk: 1,
+                ..
+            }))),
         ),
         case(
             "index-offset-into-chunk-middle.b2frame",
@@ -190,7 +193,7 @@ pub fn cases() -> Vec<Case> {
                 let o = offsets(&b);
                 with_index(&b, &[o[0] as i64, o[1] as i64 + 5, o[2] as i64])
             },
-            Open(is!(Error::Frame(FrameError::Chunk {
+            Open(error_matches!(Error::Frame(FrameError::Chunk {
                 source: FormatError::InvalidHeader {
                     field: "typesize",
                     ..
@@ -217,7 +220,7 @@ pub fn cases() -> Vec<Case> {
                 let o = offsets(&b);
                 with_index(&b, &[i64::MIN | 133, o[1] as i64, o[2] as i64])
             },
-            Open(is!(Error::Frame(FrameError::BadOffset {
+            Open(error_matches!(Error::Frame(FrameError::BadOffset {
                 chunk: 0,
                 offset: i64::MIN..=-1,
                 limit: 0,
@@ -231,7 +234,7 @@ pub fn cases() -> Vec<Case> {
                 let e: Vec<i64> = [o[0], o[1], o[2], o[2]].map(|v| v as i64).into();
                 with_index(&b, &e)
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "nbytes",
                 ..
             }))),
@@ -243,7 +246,7 @@ pub fn cases() -> Vec<Case> {
                 p.index = meta_chunk(&[0; 20]);
                 p.join()
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "offsets index size",
                 found: 20,
                 ..
@@ -256,7 +259,7 @@ pub fn cases() -> Vec<Case> {
                 p.index = special_chunk(Special::Zeros, 8, 0x7fff_0000, &[]).unwrap();
                 p.join()
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "metadata chunk size",
                 ..
             }))),
@@ -271,7 +274,7 @@ pub fn cases() -> Vec<Case> {
                 p.index[12..16].copy_from_slice(&n.to_le_bytes());
                 p.join()
             },
-            Open(is!(Error::Frame(FrameError::Chunk {
+            Open(error_matches!(Error::Frame(FrameError::Chunk {
                 source: FormatError::Truncated { what: "chunk", .. },
                 ..
             }))),
@@ -280,7 +283,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "nbytes-disagrees-with-chunks.b2frame",
             || put(python(), NBYTES_AT, &404i64.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "nbytes",
                 found: 404,
                 ..
@@ -289,7 +292,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "nbytes-negative.b2frame",
             || put(python(), NBYTES_AT, &(-1i64).to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "nbytes",
                 found: -1,
                 ..
@@ -298,7 +301,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "cbytes-runs-into-trailer.b2frame",
             || put(python(), CBYTES_AT, &360i64.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "cbytes",
                 found: 360,
                 ..
@@ -307,12 +310,12 @@ pub fn cases() -> Vec<Case> {
         case(
             "cbytes-short-of-index.b2frame",
             || put(python(), CBYTES_AT, &220i64.to_be_bytes()),
-            Open(is!(Error::Frame(FrameError::Chunk { .. }))),
+            Open(error_matches!(Error::Frame(FrameError::Chunk { .. }))),
         ),
         case(
             "chunk-cbytes-past-section.b2frame",
             || chunk_field(python(), 1, 12, 1000),
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "chunk cbytes",
                 found: 1000,
                 ..
@@ -321,7 +324,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "chunk-cbytes-smaller-than-header.b2frame",
             || chunk_field(python(), 0, 12, 8),
-            Open(is!(Error::Frame(FrameError::Chunk {
+            Open(error_matches!(Error::Frame(FrameError::Chunk {
                 source: FormatError::InvalidHeader {
                     field: "cbytes",
                     ..
@@ -337,7 +340,7 @@ pub fn cases() -> Vec<Case> {
             },
             Chunk(
                 0,
-                is!(Error::Format {
+                error_matches!(Error::Format {
                     source: FormatError::Truncated {
                         what: "block starts",
                         ..
@@ -367,7 +370,7 @@ pub fn cases() -> Vec<Case> {
                 let b = with_index(&b, &[z, o[1] as i64, o[2] as i64]);
                 put(b, CHUNKSIZE_AT, &0i32.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::Unsupported(_)))),
+            Open(error_matches!(Error::Frame(FrameError::Unsupported(_)))),
         ),
         // The trailer's length.
         case(
@@ -377,7 +380,7 @@ pub fn cases() -> Vec<Case> {
                 let at = b.len() - 22;
                 put(b, at, &584u32.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "trailer length",
                 found: 584,
                 ..
@@ -390,7 +393,7 @@ pub fn cases() -> Vec<Case> {
                 let at = b.len() - 22;
                 put(b, at, &10u32.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadField {
+            Open(error_matches!(Error::Frame(FrameError::BadField {
                 field: "trailer length",
                 found: 10,
                 ..
@@ -403,7 +406,7 @@ pub fn cases() -> Vec<Case> {
                 let at = b.len() - 22;
                 put(b, at, &164u32.to_be_bytes())
             },
-            Open(is!(Error::Frame(FrameError::BadMarker {
+            Open(error_matches!(Error::Frame(FrameError::BadMarker {
                 what: "trailer array",
                 ..
             }))),
@@ -415,7 +418,7 @@ pub fn cases() -> Vec<Case> {
                 let at = b.len() - 23;
                 put(b, at, &[0xcd])
             },
-            Open(is!(Error::Frame(FrameError::BadMarker {
+            Open(error_matches!(Error::Frame(FrameError::BadMarker {
                 what: "trailer length",
                 found: 0xcd,
                 expected: 0xce,

@@ -3,7 +3,7 @@
 //! for every row (what the ratios are is for the benchmark to say, not
 //! for a test).
 
-use super::python;
+use super::{python, require_python_blosc2};
 use crate::common::run_cli;
 
 /// The rows of the table: the lines between the header and the summary.
@@ -17,6 +17,7 @@ fn rows(out: &str) -> Vec<&str> {
 
 #[test]
 fn both_sides_measure_every_row_of_the_selection() {
+    require_python_blosc2!();
     let py = python().to_str().expect("utf-8 path");
     let (code, out, err) = run_cli(&[
         "bench",

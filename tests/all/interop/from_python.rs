@@ -25,13 +25,13 @@ struct Entry {
 
 impl Entry {
     fn parse(e: &Value) -> Result<Entry, String> {
-        let s = |k: &str| {
+        let string = |k: &str| {
             e[k].as_str()
                 .map(str::to_string)
                 .ok_or(format!("no str {k:?}"))
         };
-        let i = |k: &str| e[k].as_i64().ok_or(format!("no int {k:?}"));
-        let byte = |k: &str| i(k).and_then(|v| u8::try_from(v).map_err(|_| format!("{k} {v}")));
+        let int = |k: &str| e[k].as_i64().ok_or(format!("no int {k:?}"));
+        let byte = |k: &str| int(k).and_then(|v| u8::try_from(v).map_err(|_| format!("{k} {v}")));
         let bytes = |k: &str| -> Result<Vec<u8>, String> {
             let a = e[k].as_array().ok_or(format!("no list {k:?}"))?;
             a.iter()
@@ -63,16 +63,16 @@ impl Entry {
                 .map(|x| x as usize)
                 .collect(),
         };
-        let splitmode = match s("splitmode")?.as_str() {
+        let splitmode = match string("splitmode")?.as_str() {
             "always" => 1,
             "never" => 2,
             "auto" => 3,
             other => return Err(format!("splitmode {other}")),
         };
         Ok(Entry {
-            frame: s("frame")?,
-            data: s("data")?,
-            codec: s("codec")?,
+            frame: string("frame")?,
+            data: string("data")?,
+            codec: string("codec")?,
             codec_id: byte("codec_id")?,
             codec_meta: if e.get("codec_meta").is_some() {
                 byte("codec_meta")?
@@ -83,9 +83,9 @@ impl Entry {
             filters: bytes("filters")?,
             filters_meta: bytes("filters_meta")?,
             typesize: byte("typesize")?,
-            chunksize: i("chunksize")?,
+            chunksize: int("chunksize")?,
             splitmode,
-            nchunks: usize::try_from(i("nchunks")?).map_err(|e| e.to_string())?,
+            nchunks: usize::try_from(int("nchunks")?).map_err(|e| e.to_string())?,
             meta: hexmap("meta")?,
             vlmeta: hexmap("vlmeta")?,
             unspecified,
@@ -257,6 +257,7 @@ fn check_chunk_headers(f: &Frame, e: &Entry) -> Vec<String> {
 /// compares it with the manifest. One failure line per failing frame.
 #[test]
 fn interop_python_frames_read_by_sandpress() {
+    require_python_blosc2!();
     let t0 = Instant::now();
     let dir = workdir("python");
     let out = run_script("write_frames.py", dir.path());

@@ -132,6 +132,7 @@ fn write_frame(
 /// (`read_frames.py` exits 0) and sandpress reads back its own.
 #[test]
 fn interop_sandpress_frames_read_by_python() {
+    require_python_blosc2!();
     let t0 = Instant::now();
     let py = python().to_path_buf();
     let dir = workdir("sandpress");
@@ -182,6 +183,7 @@ fn interop_sandpress_frames_read_by_python() {
 /// chunk, and `schunk[:]` fails on one further on.
 #[test]
 fn interop_zero_chunks_are_index_specials() {
+    require_python_blosc2!();
     let dir = workdir("zeros");
     let cs = 4096;
     let ramp: Vec<u8> = (0..cs as u32 / 4).flat_map(u32::to_le_bytes).collect();
@@ -214,6 +216,7 @@ fn interop_zero_chunks_are_index_specials() {
 /// chunk, its header and the item, which python-blosc2 reads.
 #[test]
 fn interop_repeated_value_chunks_are_value_specials() {
+    require_python_blosc2!();
     let dir = workdir("values");
     let cs = 8192;
     let mut failures = Vec::new();
@@ -254,6 +257,7 @@ fn interop_repeated_value_chunks_are_value_specials() {
 /// of the same data.
 #[test]
 fn interop_shuffle_of_any_typesize_agrees_with_c_blosc2() {
+    require_python_blosc2!();
     let dir = workdir("typesizes");
     let mut failures = Vec::new();
     let filters = [

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use sandpress_core::plugin::{BlockInfo, CodecPlugin, FilterPlugin, PluginError, Stopped};
+use sandpress_test_support::i32_le_bytes;
 
 use crate::common::{block, guest, info, limits, sandbox, sandbox_with};
 
@@ -14,14 +15,6 @@ fn items(len: usize, typesize: u32) -> BlockInfo {
         typesize,
         ..info(len)
     }
-}
-
-/// int32 items counting by 3 from 7: the delta filter makes them
-/// `7, 3, 3, ...`, which the step codec encodes in 8 bytes.
-fn ints(len: usize) -> Vec<u8> {
-    (0..len / 4)
-        .flat_map(|i| (i as i32 * 3 + 7).to_le_bytes())
-        .collect()
 }
 
 #[test]
@@ -100,7 +93,9 @@ fn a_rust_plugins_memory_stays_flat_across_calls() {
         .load_codec("step", 184, sandpress_example_plugins::STEP_CODEC)
         .expect("step");
     let len = 1 << 20;
-    let input = ints(len);
+    // int32 items counting by 3 from 7: the delta filter makes them
+    // `7, 3, 3, ...`, which the step codec encodes in 8 bytes.
+    let input = i32_le_bytes((0..len as i32 / 4).map(|i| i * 3 + 7));
     let mut mid = vec![0; len];
     let mut back = vec![0; len];
     let mut steps = vec![0; len];

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sandpress_core::plugin::{CodecPlugin, PluginError, Stopped};
+use sandpress_core::plugin::{BlockInfo, CodecPlugin, PluginError, Stopped};
 use sandpress_sandbox::{Sandbox, WasmCodec};
 
 use crate::common::{DEADLINE, MEMORY, block, guest, info, limits, sandbox};
@@ -189,4 +189,34 @@ fn an_err_message_with_newlines_and_escapes_is_one_escaped_line() {
         }
     );
     assert_encode_works(&codec);
+}
+
+#[test]
+fn without_signal_handlers_a_trap_is_still_caught_and_the_next_call_works() {
+    // As the python-blosc2 plugin runs: traps by explicit checks, no
+    // signal handler of wasmtime's in the process.
+    let sandbox = Sandbox::builder()
+        .no_cache()
+        .signals_based_traps(false)
+        .build()
+        .unwrap();
+    let codec = sandbox
+        .load_codec("trap", 200, &guest("trap_codec.wat"))
+        .unwrap();
+    let info = BlockInfo {
+        typesize: 4,
+        blocksize: 8,
+        ..BlockInfo::default()
+    };
+    let mut out = Vec::new();
+    let err = codec
+        .encode(&[0xFF, 1, 2, 3, 4, 5, 6, 7], 0, &info, &mut out)
+        .unwrap_err();
+    assert!(
+        matches!(err, PluginError::Stopped(Stopped::Trap { .. })),
+        "{err:?}"
+    );
+    codec
+        .encode(&[0, 1, 2, 3, 4, 5, 6, 7], 0, &info, &mut out)
+        .expect("the next call works");
 }
