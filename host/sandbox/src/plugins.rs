@@ -16,8 +16,10 @@ use sandpress_core::plugin::{
     BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginMeta, Stopped, TransformPlugin,
 };
 
-use crate::bindings::{CodecWorld, FilterWorld, PostfilterWorld, PrefilterWorld, WitBlockInfo};
-use crate::exports::BlockAnswer;
+use crate::bindings::{
+    CodecWorld, FilterWorld, PostfilterWorld, PrefilterWorld, WitBlockInfo, World,
+};
+use crate::exports::{BlockAnswer, Export};
 use crate::instance::Runner;
 use crate::landing::Landing;
 use crate::staging::staged;
@@ -109,16 +111,7 @@ impl CodecPlugin for WasmCodec {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        let expected = out.len();
-        let _landing = Landing::slice(out);
-        let answer = staged(input, |input| {
-            self.runner.call(info.chunk_index, |plugin, store| {
-                plugin
-                    .decode
-                    .call(store, input, meta, WitBlockInfo::from(info))
-            })
-        })?;
-        exact(answer, expected)
+        block_call(&self.runner, |p| &p.decode, input, meta, info, out)
     }
 }
 
@@ -134,16 +127,7 @@ impl FilterPlugin for WasmFilter {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        let expected = out.len();
-        let _landing = Landing::slice(out);
-        let answer = staged(input, |input| {
-            self.runner.call(info.chunk_index, |plugin, store| {
-                plugin
-                    .forward
-                    .call(store, input, meta, WitBlockInfo::from(info))
-            })
-        })?;
-        exact(answer, expected)
+        block_call(&self.runner, |p| &p.forward, input, meta, info, out)
     }
 
     fn backward(
@@ -153,16 +137,7 @@ impl FilterPlugin for WasmFilter {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        let expected = out.len();
-        let _landing = Landing::slice(out);
-        let answer = staged(input, |input| {
-            self.runner.call(info.chunk_index, |plugin, store| {
-                plugin
-                    .backward
-                    .call(store, input, meta, WitBlockInfo::from(info))
-            })
-        })?;
-        exact(answer, expected)
+        block_call(&self.runner, |p| &p.backward, input, meta, info, out)
     }
 }
 
@@ -178,20 +153,32 @@ impl TransformPlugin for WasmTransform {
         info: &BlockInfo,
         out: &mut [u8],
     ) -> Result<(), PluginError> {
-        let chunk = info.chunk_index;
-        let info = WitBlockInfo::from(info);
-        let expected = out.len();
-        let _landing = Landing::slice(out);
-        let answer = staged(input, |input| match &self.runner {
-            TransformRunner::Prefilter(runner) => runner.call(chunk, |plugin, store| {
-                plugin.apply.call(store, input, meta, info)
-            }),
-            TransformRunner::Postfilter(runner) => runner.call(chunk, |plugin, store| {
-                plugin.apply.call(store, input, meta, info)
-            }),
-        })?;
-        exact(answer, expected)
+        match &self.runner {
+            TransformRunner::Prefilter(r) => block_call(r, |p| &p.apply, input, meta, info, out),
+            TransformRunner::Postfilter(r) => block_call(r, |p| &p.apply, input, meta, info, out),
+        }
     }
+}
+
+/// Calls the block function `export` picks from the plugin's instance on
+/// `input`, the guest's answer landing in `out`, which it must fill
+/// exactly: a decode, a filter's either way, a prefilter or postfilter.
+fn block_call<W: World>(
+    runner: &Runner<W>,
+    export: impl FnOnce(&W::Instance) -> &Export<BlockAnswer>,
+    input: &[u8],
+    meta: u8,
+    info: &BlockInfo,
+    out: &mut [u8],
+) -> Result<(), PluginError> {
+    let expected = out.len();
+    let _landing = Landing::slice(out);
+    let answer = staged(input, |input| {
+        runner.call(info.chunk_index, |plugin, store| {
+            export(plugin).call(store, input, meta, WitBlockInfo::from(info))
+        })
+    })?;
+    exact(answer, expected)
 }
 
 /// Checks the guest's answer, already copied into `out` if it had the
