@@ -7,8 +7,6 @@
 //! Nothing here knows about WebAssembly: user plugins are the traits of
 //! [`plugin`], which the sandbox crate implements for components.
 
-#[cfg(test)]
-mod codec_tests;
 pub mod error;
 pub mod filter_chain;
 pub mod io;

@@ -15,3 +15,5 @@ pub use special::special_chunk;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vector_tests;

@@ -1,10 +1,14 @@
-//! Interop vectors written by python-blosc2 (see `tests-data/codecs/`), zlib
-//! round trips, hostile BloscLZ streams, and the BloscLZ encoder.
+//! The built-in codecs on their own, through the public API core uses:
+//! streams of the interop vectors python-blosc2 wrote (see
+//! `tests-data/codecs/`), hostile BloscLZ streams, zlib round trips, and the
+//! BloscLZ encoder.
+
+mod vectors;
 
 use proptest::prelude::*;
 use sandpress_format::{BlockData, ChunkView, Stream, ids};
-
-use crate::codecs::{blosclz, compress_into, decompress};
+use sandpress_kernels::codecs::{blosclz, compress_into, decompress};
+use vectors::{BLOSCLZ_VECTORS, vectors};
 
 /// [`compress_into`] with the room the pipeline gives (one byte less than
 /// the input): the stream, or `None` when it does not fit.
@@ -14,88 +18,6 @@ fn compress(codec: u8, clevel: u8, src: &[u8]) -> Option<Vec<u8>> {
     out.truncate(n);
     Some(out)
 }
-use crate::pipeline::{compress_chunk, decompress_chunk};
-use crate::{CParams, DParams, FilterChain, Registry, SplitMode};
-
-const BLOSCLZ_VECTORS: &[u8] = include_bytes!("../tests-data/codecs/blosclz.bin");
-const ZLIB_VECTORS: &[u8] = include_bytes!("../tests-data/codecs/zlib.bin");
-
-/// One record of a vector file: a chunk and what it must decode to.
-struct Vector<'a> {
-    name: String,
-    nbytes: usize,
-    crc: u32,
-    chunk: &'a [u8],
-}
-
-/// Parses the records `gen_vectors.py` writes (its docstring has the layout).
-fn vectors(mut b: &[u8]) -> Vec<Vector<'_>> {
-    fn take<'a>(b: &mut &'a [u8], n: usize) -> &'a [u8] {
-        let (head, tail) = b.split_at(n);
-        *b = tail;
-        head
-    }
-    fn u32le(b: &mut &[u8]) -> u32 {
-        u32::from_le_bytes(take(b, 4).try_into().unwrap())
-    }
-    let mut out = Vec::new();
-    while !b.is_empty() {
-        let n = usize::from(u16::from_le_bytes(take(&mut b, 2).try_into().unwrap()));
-        let name = String::from_utf8(take(&mut b, n).to_vec()).unwrap();
-        let nbytes = u32le(&mut b) as usize;
-        let crc = u32le(&mut b);
-        let len = u32le(&mut b) as usize;
-        let chunk = take(&mut b, len);
-        out.push(Vector {
-            name,
-            nbytes,
-            crc,
-            chunk,
-        });
-    }
-    out
-}
-
-/// CRC-32 (IEEE), as Python's `zlib.crc32`.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
-        }
-    }
-    !crc
-}
-
-/// Decodes every chunk of a vector file through the pipeline and checks it;
-/// returns the number of chunks and the failures.
-fn check_vectors(file: &[u8], codec: u8) -> (usize, Vec<String>) {
-    let vs = vectors(file);
-    let mut failures = Vec::new();
-    for v in &vs {
-        let mut out = vec![0xA5; v.nbytes];
-        let ok = ChunkView::parse(v.chunk)
-            .map_err(|e| e.to_string())
-            .and_then(|view| match view.header().codec() {
-                c if c == codec || view.header().nbytes == 0 => Ok(()),
-                c => Err(format!("codec {c}")),
-            })
-            .and_then(|()| {
-                decompress_chunk(v.chunk, &DParams::default(), &Registry::new(), 0, &mut out)
-                    .map_err(|e| e.to_string())
-            })
-            .and_then(|()| match crc32(&out) == v.crc {
-                true => Ok(()),
-                false => Err("wrong data".into()),
-            });
-        if let Err(e) = ok {
-            failures.push(format!("{}: {e}", v.name));
-        }
-    }
-    (vs.len(), failures)
-}
-
 /// Every codec stream of the chunks of a vector file.
 fn streams(file: &[u8]) -> Vec<(String, Vec<u8>, usize)> {
     let mut out = Vec::new();
@@ -113,28 +35,6 @@ fn streams(file: &[u8]) -> Vec<(String, Vec<u8>, usize)> {
         }
     }
     out
-}
-
-#[test]
-fn blosclz_vectors_from_python_blosc2_decode() {
-    assert_eq!(check_vectors(BLOSCLZ_VECTORS, ids::BLOSCLZ), (67, vec![]));
-}
-
-#[test]
-fn zlib_vectors_from_python_blosc2_decode() {
-    assert_eq!(check_vectors(ZLIB_VECTORS, ids::ZLIB), (3, vec![]));
-}
-
-/// A larger set, from `gen_vectors.py --full DIR`:
-/// `SANDPRESS_VECTORS=DIR cargo test -p sandpress-core --lib codecs -- --ignored`.
-#[test]
-#[ignore = "needs SANDPRESS_VECTORS, a folder written by gen_vectors.py --full"]
-fn blosclz_full_vectors_decode() {
-    let dir = std::env::var("SANDPRESS_VECTORS").expect("SANDPRESS_VECTORS");
-    let file = std::fs::read(format!("{dir}/blosclz_full.bin")).unwrap();
-    let (n, failures) = check_vectors(&file, ids::BLOSCLZ);
-    println!("{n} chunks, {} failures", failures.len());
-    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// What kinds of instructions a BloscLZ stream holds (a scan of the format,
@@ -285,25 +185,6 @@ proptest! {
         } else {
             prop_assert!(clevel == 0 || data.len() < 64 || data.iter().any(|&b| b > 3));
         }
-    }
-
-    #[test]
-    fn zlib_chunks_round_trip(
-        filters in prop_oneof![Just(FilterChain::new()), Just(FilterChain::shuffle()), Just(FilterChain::of(&[(ids::BITSHUFFLE, 0)]).unwrap())],
-        len in 0usize..20000,
-        typesize in 1u8..=8,
-        clevel in 0u8..=9,
-        split in prop_oneof![Just(SplitMode::Always), Just(SplitMode::Never)],
-        seed in any::<u64>(),
-    ) {
-        let data: Vec<u8> = (0..len as u64)
-            .map(|i| ((i.wrapping_mul(seed | 1) >> 7) % 13) as u8)
-            .collect();
-        let cp = CParams { codec: ids::ZLIB, clevel, typesize, filters, splitmode: split, ..CParams::default() };
-        let chunk = compress_chunk(&data, &cp, &Registry::new(), 0).unwrap();
-        let mut out = vec![0u8; len];
-        decompress_chunk(&chunk, &DParams::default(), &Registry::new(), 0, &mut out).unwrap();
-        prop_assert_eq!(out, data);
     }
 }
 

@@ -3,13 +3,15 @@
     python gen_vectors.py            # the committed set: blosclz.bin, zlib.bin
     python gen_vectors.py --full DIR # a much larger set, for a local run of
                                      # `SANDPRESS_VECTORS=DIR cargo test -p sandpress-core
-                                     #  --lib codecs -- --ignored`
+                                     #  --lib vector_tests -- --ignored`
 
 Each file is a list of records, little-endian:
     u16 name length, name (UTF-8), u32 nbytes, u32 CRC-32 of the original
     data, u32 chunk length, chunk (a Blosc2 chunk from blosc2.compress2).
-The Rust tests decode every chunk and compare length and CRC-32, so the
-original data need not be stored. Data is generated from fixed seeds.
+The Rust reader is host/kernels/tests/codecs/vectors.rs. Core's tests
+(host/core/src/pipeline/vector_tests.rs) decode every chunk through the
+pipeline and compare length and CRC-32, so the original data need not be
+stored; the kernels' tests (host/kernels/tests/codecs/) scan the streams. Data is generated from fixed seeds.
 Tested with python-blosc2 4.14.1 (C-Blosc2 3.3.5) and numpy 2.4.
 """
 
