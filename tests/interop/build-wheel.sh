@@ -4,18 +4,32 @@
 # example delta filter and step codec through it on two threads.
 #
 #   tests/interop/build-wheel.sh [--release]
+#   tests/interop/build-wheel.sh --setup     # install maturin only (scripts/setup)
 #
 # Without --release the wheel is built from the dev profile, which the test
 # suite has already built (nothing is compiled twice). maturin comes from
-# PyPI into the interop venv. The wheel lands in target/wheels.
+# PyPI into the interop venv, once (a venv that has it is not touched). The
+# wheel lands in target/wheels.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+MATURIN_VERSION=1.16.0
 
 profile=dev; dir=debug
 if [ "${1:-}" = "--release" ]; then profile=release; dir=release; fi
 
 py=$(tests/interop/setup-venv.sh)
-"$py" -m pip install --disable-pip-version-check --no-input --quiet "maturin==1.16.0" "cffi>=1.17" >&2
+if ! "$py" - "$MATURIN_VERSION" >/dev/null 2>&1 <<'PY'
+import sys
+from importlib.metadata import version
+import cffi  # noqa: F401
+sys.exit(0 if version("maturin") == sys.argv[1] else 1)
+PY
+then
+    "$py" -m pip install --disable-pip-version-check --no-input --quiet \
+        "maturin==$MATURIN_VERSION" "cffi>=1.17" >&2
+fi
+[ "${1:-}" = "--setup" ] && exit 0
 
 # The filter library is a crate of its own (C-Blosc2 wants a second `info`);
 # the wheel carries it beside __init__.py.

@@ -6,13 +6,10 @@ use sandpress_format::{Special, ids};
 use super::*;
 use sandpress_core::pipeline::{compress_chunk, special_chunk};
 use sandpress_core::{CParams, Error, Registry};
+use sandpress_test_support::u32_le_bytes;
 
 const PYTHON_FRAME: &[u8] =
     include_bytes!("../../format/tests-data/python-zstd-meta-vlmeta.b2frame");
-
-fn ints(n: u32) -> Vec<u8> {
-    (0..n).flat_map(|i| i.to_le_bytes()).collect()
-}
 
 fn cp4() -> CParams {
     CParams {
@@ -42,7 +39,7 @@ fn all(f: &Frame<impl ReadAt>) -> Vec<u8> {
 fn reads_a_frame_python_wrote() {
     let f = Frame::from_bytes(PYTHON_FRAME.to_vec()).unwrap();
     assert_eq!(f.nchunks(), 3);
-    assert_eq!(all(&f), ints(100));
+    assert_eq!(all(&f), u32_le_bytes(0..100));
     assert_eq!(f.metalayer("m1"), Some(&b"\xc4\x05hello"[..]));
     assert_eq!(f.vlmeta("v1").unwrap().unwrap(), b"\xc4\x03abc");
     assert_eq!(f.vlmeta("v2").unwrap().unwrap(), b"\x81\xa1x\x01");
@@ -53,7 +50,7 @@ fn reads_a_frame_python_wrote() {
 fn writes_and_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.b2frame");
-    let data = ints(10_000);
+    let data = u32_le_bytes(0..10_000);
     write(&path, &data, 4096);
     let f = Frame::open(&path).unwrap();
     assert_eq!(f.nchunks(), 10);
@@ -71,7 +68,7 @@ fn writes_and_reads_back() {
 fn edits_keep_the_frame_readable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("e.b2frame");
-    let data = ints(4000);
+    let data = u32_le_bytes(0..4000);
     write(&path, &data, 4000);
     let mut f = Frame::open_rw(&path).unwrap();
     let mut expect: Vec<Vec<u8>> = data.chunks(4000).map(<[u8]>::to_vec).collect();
@@ -84,8 +81,8 @@ fn edits_keep_the_frame_readable() {
     expect.insert(0, new.clone());
     f.delete_chunk(2).unwrap();
     expect.remove(2);
-    f.append(&ints(1000)).unwrap();
-    expect.push(ints(1000));
+    f.append(&u32_le_bytes(0..1000)).unwrap();
+    expect.push(u32_le_bytes(0..1000));
     f.set_vlmeta("note", b"\xa3bye").unwrap();
     let f = Frame::open(&path).unwrap();
     assert_eq!(all(&f), expect.concat());
@@ -100,7 +97,7 @@ fn edits_keep_the_frame_readable() {
 fn a_failed_edit_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.b2frame");
-    write(&path, &ints(3000), 4000);
+    write(&path, &u32_le_bytes(0..3000), 4000);
     let before = std::fs::read(&path).unwrap();
     let mut f = Frame::open_rw(&path).unwrap();
     assert!(matches!(
@@ -114,20 +111,23 @@ fn a_failed_edit_leaves_the_file_as_it_was() {
     torn.extend_from_slice(&[0xab; 1000]);
     std::fs::write(&path, &torn).unwrap();
     let mut f = Frame::open_rw(&path).unwrap();
-    assert_eq!(all(&f), ints(3000));
-    f.append(&ints(10)).unwrap();
+    assert_eq!(all(&f), u32_le_bytes(0..3000));
+    f.append(&u32_le_bytes(0..10)).unwrap();
     let f = Frame::open(&path).unwrap();
-    assert_eq!(all(&f), [ints(3000), ints(10)].concat());
+    assert_eq!(
+        all(&f),
+        [u32_le_bytes(0..3000), u32_le_bytes(0..10)].concat()
+    );
 }
 
 #[test]
 fn read_only_frames_refuse_edits() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.b2frame");
-    write(&path, &ints(10), 4000);
+    write(&path, &u32_le_bytes(0..10), 4000);
     let mut f = Frame::open(&path).unwrap();
     assert!(matches!(
-        f.append(&ints(1)),
+        f.append(&u32_le_bytes(0..1)),
         Err(Error::InvalidParam { .. })
     ));
 }
@@ -137,7 +137,7 @@ fn special_chunks_in_the_index() {
     // A frame whose index records chunk 1 as zeros, with no bytes stored.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.b2frame");
-    write(&path, &ints(2000), 4000);
+    write(&path, &u32_le_bytes(0..2000), 4000);
     let f = Frame::open(&path).unwrap();
     let mut locs = f.locs.clone();
     locs.push(ChunkLoc::Special(Special::Zeros));
@@ -222,14 +222,14 @@ fn malformed_frames_get_typed_errors() {
 fn unsupported_codecs_fail_only_their_chunk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("u.b2frame");
-    write(&path, &ints(2000), 4000);
+    write(&path, &u32_le_bytes(0..2000), 4000);
     let mut f = Frame::open_rw(&path).unwrap();
-    let mut c = compress_chunk(&ints(1000), &cp4(), &Registry::new(), 0).unwrap();
+    let mut c = compress_chunk(&u32_le_bytes(0..1000), &cp4(), &Registry::new(), 0).unwrap();
     c[2] = (c[2] & 0x1f) | (6 << 5); // a codec from Blosc2's global registry
     c[22] = 33;
     f.append_chunks(vec![c]).unwrap();
     let f = Frame::open(&path).unwrap();
-    assert_eq!(f.decompress_chunk_vec(0).unwrap(), ints(1000));
+    assert_eq!(f.decompress_chunk_vec(0).unwrap(), u32_le_bytes(0..1000));
     let e = f.decompress_chunk_vec(2).unwrap_err().to_string();
     assert!(e.contains("unsupported codec 33"), "{e}");
     assert_eq!(f.header().codec, ids::ZSTD);

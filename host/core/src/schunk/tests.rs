@@ -4,14 +4,11 @@
 use std::sync::Arc;
 
 use sandpress_format::ids;
+use sandpress_test_support::u32_le_bytes;
 
 use super::SChunk;
 use crate::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
 use crate::{CParams, DParams, Error, FilterChain, Registry};
-
-fn ints(range: std::ops::Range<u32>) -> Vec<u8> {
-    range.flat_map(|i| i.to_le_bytes()).collect()
-}
 
 fn schunk(chunk_items: usize) -> SChunk {
     let cp = CParams {
@@ -71,25 +68,25 @@ impl CodecPlugin for Reverse {
 #[test]
 fn slices_across_chunk_edges() {
     let mut sc = schunk(100);
-    sc.append(&ints(0..1050)).unwrap();
+    sc.append(&u32_le_bytes(0..1050)).unwrap();
     assert_eq!(sc.nchunks(), 11);
     assert_eq!(sc.nitems(), 1050);
     let mut out = vec![0; 4 * 250];
     sc.get_slice(95..345, &mut out).unwrap();
-    assert_eq!(out, ints(95..345));
+    assert_eq!(out, u32_le_bytes(95..345));
     // Overwrite across three chunks, and past the end.
-    let new = ints(5000..5250);
+    let new = u32_le_bytes(5000..5250);
     sc.set_slice(180, &new).unwrap();
     let mut all = vec![0; 4 * 1050];
     sc.get_slice(0..1050, &mut all).unwrap();
-    let mut expect = ints(0..1050);
+    let mut expect = u32_le_bytes(0..1050);
     expect[180 * 4..430 * 4].copy_from_slice(&new);
     assert_eq!(all, expect);
-    sc.set_slice(1000, &ints(0..120)).unwrap();
+    sc.set_slice(1000, &u32_le_bytes(0..120)).unwrap();
     assert_eq!(sc.nitems(), 1120);
     let mut tail = vec![0; 120 * 4];
     sc.get_slice(1000..1120, &mut tail).unwrap();
-    assert_eq!(tail, ints(0..120));
+    assert_eq!(tail, u32_le_bytes(0..120));
     assert!(matches!(
         sc.get_slice(1100..1121, &mut [0; 84]),
         Err(Error::OutOfRange { .. })
@@ -112,7 +109,7 @@ fn large_slices_stream_the_same_bytes() {
             ..DParams::default()
         };
         let mut sc = SChunk::new(4 << 20, cp, dp, Registry::new()).unwrap();
-        let data = ints(0..n);
+        let data = u32_le_bytes(0..n);
         sc.append(&data).unwrap();
         let mut out = vec![0; data.len() + 1];
         sc.get_slice(0..u64::from(n), &mut out[1..]).unwrap();
@@ -130,31 +127,31 @@ fn large_slices_stream_the_same_bytes() {
 #[test]
 fn append_fills_the_short_last_chunk() {
     let mut sc = schunk(100);
-    sc.append(&ints(0..30)).unwrap();
-    sc.append(&ints(30..250)).unwrap();
+    sc.append(&u32_le_bytes(0..30)).unwrap();
+    sc.append(&u32_le_bytes(30..250)).unwrap();
     assert_eq!(sc.nchunks(), 3);
     let mut out = vec![0; 250 * 4];
     sc.get_slice(0..250, &mut out).unwrap();
-    assert_eq!(out, ints(0..250));
+    assert_eq!(out, u32_le_bytes(0..250));
 }
 
 #[test]
 fn chunk_edits() {
     let mut sc = schunk(100);
-    sc.append(&ints(0..300)).unwrap();
+    sc.append(&u32_le_bytes(0..300)).unwrap();
     let c0 = sc.chunk(0).unwrap().to_vec();
     let c2 = sc.chunk(2).unwrap().to_vec();
     sc.insert_chunk(1, c2.clone()).unwrap();
-    assert_eq!(sc.decompress_chunk_vec(1).unwrap(), ints(200..300));
+    assert_eq!(sc.decompress_chunk_vec(1).unwrap(), u32_le_bytes(200..300));
     sc.update_chunk(1, c0).unwrap();
-    assert_eq!(sc.decompress_chunk_vec(1).unwrap(), ints(0..100));
+    assert_eq!(sc.decompress_chunk_vec(1).unwrap(), u32_le_bytes(0..100));
     sc.delete_chunk(0).unwrap();
     assert_eq!(sc.nchunks(), 3);
-    assert_eq!(sc.decompress_chunk_vec(2).unwrap(), ints(200..300));
+    assert_eq!(sc.decompress_chunk_vec(2).unwrap(), u32_le_bytes(200..300));
     assert!(sc.delete_chunk(3).is_err());
     // A short chunk may only be last.
     let mut short = schunk(100);
-    short.append(&ints(0..10)).unwrap();
+    short.append(&u32_le_bytes(0..10)).unwrap();
     let short_chunk = short.chunk(0).unwrap().to_vec();
     assert!(sc.insert_chunk(0, short_chunk.clone()).is_err());
     assert_eq!(sc.nchunks(), 3);
@@ -167,14 +164,14 @@ fn chunk_edits() {
 fn codec_can_change_between_appends() {
     let mut sc = schunk(1000);
     sc.registry_mut().register_codec(Reverse::new(170)).unwrap();
-    sc.append(&ints(0..1000)).unwrap();
+    sc.append(&u32_le_bytes(0..1000)).unwrap();
     let cp = CParams {
         codec: ids::LZ4,
         typesize: 4,
         ..CParams::default()
     };
     sc.set_cparams(cp).unwrap();
-    sc.append(&ints(1000..2000)).unwrap();
+    sc.append(&u32_le_bytes(1000..2000)).unwrap();
     let cp = CParams {
         codec: 170,
         typesize: 4,
@@ -182,12 +179,12 @@ fn codec_can_change_between_appends() {
         ..CParams::default()
     };
     sc.set_cparams(cp).unwrap();
-    sc.append(&ints(2000..3000)).unwrap();
+    sc.append(&u32_le_bytes(2000..3000)).unwrap();
     assert_eq!(sc.chunk(1).unwrap()[2] >> 5, 1);
     assert_eq!(sc.chunk(2).unwrap()[22], 170);
     let mut out = vec![0; 3000 * 4];
     sc.get_slice(0..3000, &mut out).unwrap();
-    assert_eq!(out, ints(0..3000));
+    assert_eq!(out, u32_le_bytes(0..3000));
 }
 
 #[test]
@@ -201,11 +198,11 @@ fn failed_operations_leave_the_schunk_as_it_was() {
         ..CParams::default()
     };
     sc.set_cparams(cp).unwrap();
-    sc.append(&ints(0..250)).unwrap();
+    sc.append(&u32_le_bytes(0..250)).unwrap();
     let before: Vec<Vec<u8>> = (0..sc.nchunks())
         .map(|i| sc.chunk(i).unwrap().to_vec())
         .collect();
-    let mut bad = ints(0..200);
+    let mut bad = u32_le_bytes(0..200);
     bad[100 * 4] = 0xEE;
     let err = sc.set_slice(100, &bad).unwrap_err();
     assert!(
@@ -222,7 +219,7 @@ fn failed_operations_leave_the_schunk_as_it_was() {
         "{err}"
     );
     // Appending fills chunk 2 with 50 items, then chunk 3 starts at item 50.
-    let mut bad = ints(0..200);
+    let mut bad = u32_le_bytes(0..200);
     bad[50 * 4] = 0xEE;
     let err = sc.append(&bad).unwrap_err();
     assert!(matches!(err, Error::Plugin { id: 170, .. }), "{err}");
