@@ -1,5 +1,6 @@
-//! Data integrity (issue 9, rows 2 and 7): verify on write, per-chunk
-//! checksums, and memory bounded by what a chunk really decodes to.
+//! Data integrity (rows 2 and 7 of the table in `scripts/attacks`): verify
+//! on write, per-chunk checksums, and memory bounded by what a chunk
+//! really decodes to.
 
 use std::path::Path;
 

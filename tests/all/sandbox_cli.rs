@@ -1,4 +1,4 @@
-//! Hostile plugins as a user of the CLI meets them (issue 9): one line
+//! Hostile plugins as a user of the CLI meets them: one line
 //! that says each cause once, escaped guest text, no backtrace, and
 //! `plugin check` stopping at the first deadline. The plugins' sandbox is
 //! set from the command line (`--max-cpu-ms`, `--max-memory`).

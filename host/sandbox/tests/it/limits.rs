@@ -1,4 +1,4 @@
-//! The limits of issue 9: memory per instance over all its memories and
+//! The sandbox's limits: memory per instance over all its memories and
 //! tables, one memory budget for all instances of a sandbox, and the
 //! compile budget checked before anything is compiled.
 
