@@ -15,6 +15,7 @@
 //! assert_eq!(ChunkHeader::parse(&chunk).unwrap(), h);
 //! ```
 
+pub mod b2nd;
 mod chunk;
 mod error;
 pub mod frame;
