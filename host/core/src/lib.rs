@@ -11,6 +11,7 @@ pub mod error;
 pub mod filter_chain;
 pub mod io;
 pub mod mid_page;
+pub mod ndarray;
 pub mod parallel;
 pub mod params;
 pub mod pipeline;
