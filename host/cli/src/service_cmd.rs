@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use sandpress_service::tenants_source::TenantsSource;
+use sandpress_service::storage::config::StorageConfig;
+use sandpress_service::tenant::TenantsSource;
 use sandpress_service::{Config, ServeOptions};
 
 /// Options of `sandpress serve`.
@@ -21,22 +22,22 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Most worker threads doing pipeline work at once, over all tenants.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = ServeOptions::DEFAULT_WORKERS)]
     pub workers: usize,
     /// Seconds an idle worker (and its plugin instances) is kept.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = ServeOptions::DEFAULT_IDLE_WORKER.as_secs())]
     pub idle_seconds: u64,
     /// Distinct tenant labels in /metrics; later tenants share "_other".
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = Config::DEFAULT_MAX_TENANT_LABELS)]
     pub max_tenant_labels: usize,
     /// With a shared bucket (DATA/storage.toml): seconds the tenants as
     /// this replica knows them may be old (a rotated token stops working
     /// within this).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = Config::DEFAULT_REFRESH.as_secs())]
     pub refresh_seconds: u64,
     /// With a shared bucket: seconds between listings of each tenant's
     /// stored bytes (quotas hold over replicas to within this).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = Config::DEFAULT_USAGE_REFRESH.as_secs())]
     pub usage_refresh_seconds: u64,
 }
 
@@ -80,7 +81,7 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
         idle_worker: std::time::Duration::from_secs(a.idle_seconds),
         ..ServeOptions::new(a.listen)
     };
-    let store = match sandpress_service::storage_config::StorageConfig::load(&a.data)?.s3 {
+    let store = match StorageConfig::load(&a.data)?.s3 {
         Some(s3) => s3.describe(),
         None => a.data.join("store").display().to_string(),
     };
@@ -91,7 +92,8 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
             a.data.display()
         );
         let _ = err.flush();
-    })
+    })?;
+    Ok(())
 }
 
 /// Runs `sandpress tenant …` on the tenants of the data directory (in

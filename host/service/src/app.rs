@@ -17,11 +17,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use crate::metrics::Metrics;
-use crate::problem::Problem;
-use crate::storage::Storage;
-use crate::tenant::{Shared, Tenant};
-use crate::tenants;
-use crate::tenants_source::{Stamp, TenantsSource};
+use crate::problem::{Problem, one_line};
+use crate::storage::{Storage, StorageError};
+use crate::tenant::source::{Stamp, TenantsSource, TenantsSourceError};
+use crate::tenant::{Shared, Tenant, file};
 
 /// How the service is set up.
 #[derive(Debug, Clone)]
@@ -46,17 +45,72 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for the data directory `data_dir`.
+    /// Default of [`max_tenant_labels`](Self::max_tenant_labels).
+    pub const DEFAULT_MAX_TENANT_LABELS: usize = 100;
+    /// Default of [`body_timeout`](Self::body_timeout).
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default of [`refresh`](Self::refresh).
+    pub const DEFAULT_REFRESH: Duration = Duration::from_secs(2);
+    /// Default of [`usage_refresh`](Self::usage_refresh).
+    pub const DEFAULT_USAGE_REFRESH: Duration = Duration::from_secs(10);
+
+    /// Defaults for the data directory `data_dir`: the `DEFAULT_*`
+    /// constants, and the compile cache on.
+    ///
+    /// ```
+    /// let c = sandpress_service::Config::new("sp-data");
+    /// assert_eq!(c.max_tenant_labels, 100);
+    /// assert_eq!(c.refresh.as_secs(), 2);
+    /// ```
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Config {
             data_dir: data_dir.into(),
-            max_tenant_labels: 100,
+            max_tenant_labels: Self::DEFAULT_MAX_TENANT_LABELS,
             compile_cache: true,
-            body_timeout: Duration::from_secs(30),
-            refresh: Duration::from_secs(2),
-            usage_refresh: Duration::from_secs(10),
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+            refresh: Self::DEFAULT_REFRESH,
+            usage_refresh: Self::DEFAULT_USAGE_REFRESH,
         }
     }
+}
+
+/// Why the service could not be opened, or its tenants not (re)loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The storage named by `storage.toml` could not be opened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// What a killed server left in `tmp/` could not be removed.
+    #[error("cannot empty {}: {source}", path.display())]
+    EmptyTmp {
+        /// The `tmp/` directory.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `tmp/` directory could not be made.
+    #[error("cannot create {}: {source}", path.display())]
+    CreateTmp {
+        /// The `tmp/` directory.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The tenants file could not be read, or says something wrong.
+    #[error(transparent)]
+    Tenants(#[from] TenantsSourceError),
+    /// A tenant could not be opened (its plugins or usage not read back).
+    #[error("tenant {tenant}: {problem}")]
+    Tenant {
+        /// The tenant's name.
+        tenant: String,
+        /// Why.
+        #[source]
+        problem: Problem,
+    },
 }
 
 /// The tenants as last read from the file.
@@ -96,22 +150,24 @@ impl std::fmt::Debug for App {
 impl App {
     /// Opens the service on `config.data_dir`, storing where
     /// `storage.toml` there says (by default in `store/` there).
-    pub async fn open(config: Config) -> anyhow::Result<App> {
+    pub async fn open(config: Config) -> Result<App, AppError> {
         let storage = Storage::open(&config.data_dir)?;
         App::with_storage(config, storage).await
     }
 
     /// Opens the service with its objects in `storage`. Empties `tmp/` of
     /// what a killed server left there.
-    pub async fn with_storage(config: Config, storage: Storage) -> anyhow::Result<App> {
+    pub async fn with_storage(config: Config, storage: Storage) -> Result<App, AppError> {
         let tmp = config.data_dir.join("tmp");
         match std::fs::remove_dir_all(&tmp) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => anyhow::bail!("cannot empty {}: {e}", tmp.display()),
+            Err(source) => return Err(AppError::EmptyTmp { path: tmp, source }),
         }
-        std::fs::create_dir_all(&tmp)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", tmp.display()))?;
+        std::fs::create_dir_all(&tmp).map_err(|source| AppError::CreateTmp {
+            path: tmp.clone(),
+            source,
+        })?;
         let shared = Shared {
             cache_dir: config.compile_cache.then(|| config.data_dir.join("cache")),
             busy: Default::default(),
@@ -158,9 +214,12 @@ impl App {
     /// if it changed.
     pub async fn tenant_for(&self, token: &str) -> Result<Arc<Tenant>, Problem> {
         if let Err(e) = self.refresh().await {
-            eprintln!("sandpress serve: keeping the tenants as they were: {e:#}");
+            eprintln!(
+                "sandpress serve: keeping the tenants as they were: {}",
+                one_line(&e)
+            );
         }
-        let hash = tenants::token_hash(token);
+        let hash = file::token_hash(token);
         let tenants = self.inner.tenants.lock().await;
         tenants
             .by_token
@@ -179,7 +238,7 @@ impl App {
     /// [`Config::refresh`] when shared): new tenants are opened, removed
     /// ones dropped (with their instances), changed tokens and limits take
     /// effect. Tenants that did not change keep their loaded plugins.
-    async fn refresh(&self) -> anyhow::Result<()> {
+    async fn refresh(&self) -> Result<(), AppError> {
         let source = &self.inner.source;
         let mut tenants = self.inner.tenants.lock().await;
         let interval = if source.is_shared() {
@@ -200,7 +259,7 @@ impl App {
             return Ok(());
         }
         let (file, stamp) = source.read().await?;
-        let configs = file.configs()?;
+        let configs = file.configs().map_err(TenantsSourceError::from)?;
         let mut by_name: HashMap<String, Arc<Tenant>> = tenants
             .by_token
             .drain()
@@ -217,7 +276,10 @@ impl App {
                     self.inner.shared.clone(),
                 )
                 .await
-                .map_err(|p| anyhow::anyhow!("tenant {}: {p}", c.name))?,
+                .map_err(|problem| AppError::Tenant {
+                    tenant: c.name.clone(),
+                    problem,
+                })?,
             };
             fresh.insert(c.token_sha256, tenant);
         }

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use sandpress_service::tenants_source::TenantsSource;
+use sandpress_service::tenant::TenantsSource;
 use sandpress_service::{App, Config};
 use tempfile::TempDir;
 use tower::ServiceExt;

@@ -78,4 +78,27 @@ async fn openapi_lists_every_route() {
         );
     }
     assert!(api["components"]["securitySchemes"]["bearer"].is_object());
+    // Every error answer of every route is a problem document.
+    let mut problems = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.as_str() < "400" {
+                    continue;
+                }
+                problems += 1;
+                let schema = &response["content"]["application/problem+json"]["schema"];
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/ProblemBody",
+                    "{method} {path} {status}"
+                );
+                assert!(
+                    !response["description"].as_str().unwrap().is_empty(),
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    assert!(problems >= 40, "only {problems} problem answers described");
+    assert!(api["components"]["schemas"]["ProblemBody"].is_object());
 }

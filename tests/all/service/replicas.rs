@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode};
 use object_store::ObjectStore;
 use object_store::memory::InMemory;
 use object_store::throttle::{ThrottleConfig, ThrottledStore};
-use sandpress_service::tenants_source::TenantsSource;
+use sandpress_service::tenant::TenantsSource;
 use sandpress_service::{App, Config, Storage};
 
 use super::Service;

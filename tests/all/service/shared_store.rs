@@ -22,7 +22,7 @@ use object_store::{
     CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
     ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
 };
-use sandpress_service::tenants::TenantsFile;
+use sandpress_service::tenant::TenantsFile;
 use sandpress_service::{App, Config, Storage};
 
 use super::Service;
@@ -203,7 +203,7 @@ pub async fn replicas(n: usize, tenants: &[&str], defaults: &str) -> (Vec<Servic
     for _ in 0..n {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
-            dir.path().join(sandpress_service::tenants::FILE_NAME),
+            dir.path().join(sandpress_service::tenant::file::FILE_NAME),
             &text,
         )
         .unwrap();

@@ -30,7 +30,7 @@ use anyhow::{Context, Result, bail, ensure};
 use sandpress_core::{CParams, Registry};
 use sandpress_frame::FrameWriter;
 use sandpress_sandbox::Sandbox;
-use sandpress_service::tenants_source::TenantsSource;
+use sandpress_service::tenant::TenantsSource;
 
 use client::request;
 use server::Server;
@@ -208,30 +208,18 @@ pub fn run(o: &LoadOptions, out: &mut dyn Write) -> Result<()> {
     let bin = std::env::current_exe().context("finding the sandpress binary")?;
     let dir = tempfile::tempdir()?;
     let source = TenantsSource::for_data_dir(dir.path())?;
-    let (fast, noisy, victim, idle) = source.update_blocking(|file| {
-        let idle: Vec<String> = (0..o.tenants)
-            .map(|i| file.add(&format!("t{i}")))
-            .collect::<Result<_>>()?;
-        Ok((
-            file.add("fast")?,
-            file.add("noisy")?,
-            file.add("victim")?,
-            idle,
-        ))
-    })?;
-    // Enough slots for the throughput clients.
-    let path = dir.path().join(sandpress_service::tenants::FILE_NAME);
-    let text = std::fs::read_to_string(&path)?;
     // The throughput tenant may use every core (by default a tenant gets
     // half of them), and has a slot per client.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::fs::write(
-        &path,
-        format!(
-            "{text}\n[tenants.fast.limits]\nconcurrency = {}\nworkers = {cores}\n",
-            o.clients.max(4)
-        ),
-    )?;
+    let fast_limits = format!("concurrency = {}\nworkers = {cores}\n", o.clients.max(4));
+    let (fast, noisy, victim, idle) = source.update_blocking(|file| {
+        let idle: Vec<String> = (0..o.tenants)
+            .map(|i| file.add(&format!("t{i}")))
+            .collect::<Result<_, _>>()?;
+        let fast = file.add("fast")?;
+        file.set_limits("fast", &fast_limits)?;
+        Ok((fast, file.add("noisy")?, file.add("victim")?, idle))
+    })?;
     let mut server = Server::start(&bin, dir.path(), &["--idle-seconds", "3"])?;
     let addr = server.addr;
     let data = body(o.body_mb << 20);

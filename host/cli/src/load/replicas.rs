@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
-use sandpress_service::tenants_source::TenantsSource;
+use sandpress_service::tenant::TenantsSource;
 
 use super::client::request;
 use super::moto::Moto;

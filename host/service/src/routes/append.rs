@@ -13,14 +13,16 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::frames::{frame_path, metered, not_found, with_etag};
-use super::{Authed, body_limits};
+use super::problems::{
+    Conflict, InsufficientStorage, NotFound, TooLarge, TooManyRequests, Unauthorized, Unprocessable,
+};
+use super::{Authed, body_limits, metered, with_etag};
 use crate::app::App;
 use crate::body;
+use crate::jobs::append as job;
 use crate::problem::Problem;
-use crate::storage::commit::{self, Expect};
-use crate::storage::upload;
-use crate::work::append as job;
+use crate::storage::commit::Expect;
+use crate::store_frame::{self, Destination, frame_path, not_found};
 
 /// A frame after an append.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -45,15 +47,8 @@ pub struct AppendedFrame {
 #[utoipa::path(post, path = "/v1/frames/{name}/append", tag = "frames",
     params(("name" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Raw bytes"),
-    responses(
-        (status = 200, description = "Appended", body = AppendedFrame),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "Another write changed the frame first", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 507, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 200, description = "Appended", body = AppendedFrame), Unauthorized,
+        NotFound, Conflict, TooLarge, Unprocessable, TooManyRequests, InsufficientStorage),
     security(("bearer" = [])))]
 pub async fn append_frame(
     State(app): State<App>,
@@ -108,12 +103,14 @@ async fn append(
     if after.added == 0 {
         return Ok((entry, Some(e_tag)));
     }
-    auth.tenant.check_quota(after.frame_len, meta.size)?;
-    let staged = upload::stage(&store, &path, file).await?;
     let what = format!("frame {name:?}");
-    let done = commit::commit(&store, &path, staged, &Expect::unchanged(e_tag), &what).await?;
-    auth.tenant
-        .account(after.frame_len, done.replaced.unwrap_or(0));
+    let to = Destination {
+        path: &path,
+        expect: &Expect::unchanged(e_tag),
+        what: &what,
+    };
+    let done =
+        store_frame::store(&auth.tenant, &store, to, file, after.frame_len, meta.size).await?;
     drop(tmp);
     Ok((entry, done.e_tag))
 }

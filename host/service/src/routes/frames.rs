@@ -16,15 +16,21 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::oneshot::{FRAME_TYPE, compress_body};
-use super::{Authed, Params, channel_body, conditions, emit_in_turns, first_piece, work};
+use super::problems::{
+    Conflict, InsufficientStorage, NotFound, PreconditionFailed, RangeNotSatisfiable, TooLarge,
+    TooManyRequests, Unauthorized, Unprocessable,
+};
+use super::{
+    Authed, Params, channel_body, conditions, emit_in_turns, first_piece, metered, with_etag, work,
+};
 use crate::app::App;
+use crate::jobs::{self, Content, Piece};
 use crate::params::CompressQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::range::{self, Ranges};
 use crate::storage::RemoteSource;
 use crate::storage::commit::{self, Expect};
-use crate::storage::upload;
-use crate::work::{self as jobs, Content, Piece};
+use crate::store_frame::{self, Destination, frame_path, not_found};
 
 /// A stored frame.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -43,25 +49,6 @@ pub struct GetFrameQuery {
     pub raw: Option<u8>,
 }
 
-pub(super) fn frame_path(name: &str) -> Result<object_store::path::Path, Problem> {
-    let ok = !name.is_empty()
-        && name.len() <= 200
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if !ok {
-        return Err(Problem::BadParameter(format!(
-            "frame name {name:?}: use 1-200 of A-Z a-z 0-9 . _ -, not starting with ."
-        )));
-    }
-    Ok(object_store::path::Path::from(format!("frames/{name}")))
-}
-
-pub(super) fn not_found(name: &str) -> Problem {
-    Problem::NotFound(format!("no frame {name:?}"))
-}
-
 /// Compresses the body (raw bytes) and stores the frame under `name`,
 /// replacing one there (the last writer wins). The frame appears only
 /// once complete. `If-None-Match: *` stores it only if there is none
@@ -72,15 +59,8 @@ pub(super) fn not_found(name: &str) -> Problem {
         ("If-None-Match" = Option<String>, Header, description = "`*`: only if there is no such frame"),
         ("If-Match" = Option<String>, Header, description = "Only if the stored frame has one of these ETags")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Raw bytes"),
-    responses(
-        (status = 201, description = "Stored", body = FrameEntry),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "Another request holds the frame too long", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "The stored frame is not as If-Match / If-None-Match say", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 507, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 201, description = "Stored", body = FrameEntry), Unauthorized, Conflict,
+        PreconditionFailed, TooLarge, Unprocessable, TooManyRequests, InsufficientStorage),
     security(("bearer" = [])))]
 pub async fn put_frame(
     State(app): State<App>,
@@ -100,12 +80,14 @@ pub async fn put_frame(
         let old = store.head(&path).await?;
         expect.check(old.as_ref(), &what)?;
         let (file, stats) = compress_body(&app, &auth, &q, body).await?;
-        auth.tenant
-            .check_quota(stats.frame_len, old.map_or(0, |m| m.size))?;
-        let staged = upload::stage(&store, &path, file).await?;
-        let done = commit::commit(&store, &path, staged, &expect, &what).await?;
-        auth.tenant
-            .account(stats.frame_len, done.replaced.unwrap_or(0));
+        let to = Destination {
+            path: &path,
+            expect: &expect,
+            what: &what,
+        };
+        let replacing = old.map_or(0, |m| m.size);
+        let done =
+            store_frame::store(&auth.tenant, &store, to, file, stats.frame_len, replacing).await?;
         let entry = FrameEntry {
             name: name.clone(),
             size: stats.frame_len,
@@ -121,25 +103,6 @@ pub async fn put_frame(
     }
 }
 
-/// The tenant's store for this request, its traffic counted in the
-/// metrics under the tenant's label.
-pub(super) fn metered(app: &App, auth: &Authed) -> crate::storage::TenantStore {
-    let (app, label) = (app.clone(), auth.label.clone());
-    auth.tenant
-        .store()
-        .metered(std::sync::Arc::new(move |op, n| {
-            app.metrics().storage(&label, op, n)
-        }))
-}
-
-/// `response` with the header `ETag: tag`, if there is one.
-pub(super) fn with_etag(mut response: Response, tag: Option<&str>) -> Response {
-    if let Some(v) = tag.and_then(|t| commit::etag_header(t).parse().ok()) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    response
-}
-
 /// The frame's uncompressed bytes, or (`raw=1`) the frame itself. A
 /// `Range: bytes=` header gets 206 with those bytes only (several ranges:
 /// `multipart/byteranges`); for the uncompressed bytes only the chunks
@@ -150,10 +113,7 @@ pub(super) fn with_etag(mut response: Response, tag: Option<&str>) -> Response {
     responses(
         (status = 200, description = "The whole", content_type = "application/octet-stream"),
         (status = 206, description = "The ranges asked for"),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 416, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "A plugin failed, or one the frame needs is missing", body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+        Unauthorized, NotFound, RangeNotSatisfiable, Unprocessable),
     security(("bearer" = [])))]
 pub async fn get_frame(
     State(app): State<App>,
@@ -280,8 +240,7 @@ fn plan(
 #[utoipa::path(get, path = "/v1/frames/{name}/info", tag = "frames",
     params(("name" = String, Path)),
     responses((status = 200, description = "The frame's summary", content_type = "application/json"),
-        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+        NotFound, Unprocessable),
     security(("bearer" = [])))]
 pub async fn frame_info(
     State(app): State<App>,
@@ -342,8 +301,7 @@ fn summary_json<S: sandpress_frame::ReadAt>(
 
 /// The tenant's frames, by name.
 #[utoipa::path(get, path = "/v1/frames", tag = "frames",
-    responses((status = 200, body = Vec<FrameEntry>),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<FrameEntry>), Unauthorized),
     security(("bearer" = [])))]
 pub async fn list_frames(auth: Authed) -> ApiResult<Json<Vec<FrameEntry>>> {
     let all = auth.tenant.store().list("frames").await?;
@@ -361,10 +319,7 @@ pub async fn list_frames(auth: Authed) -> ApiResult<Json<Vec<FrameEntry>>> {
 #[utoipa::path(delete, path = "/v1/frames/{name}", tag = "frames",
     params(("name" = String, Path),
         ("If-Match" = Option<String>, Header, description = "Only if the stored frame has one of these ETags")),
-    responses((status = 204, description = "Deleted"),
-        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 409, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 412, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 204, description = "Deleted"), NotFound, Conflict, PreconditionFailed),
     security(("bearer" = [])))]
 pub async fn delete_frame(
     State(app): State<App>,

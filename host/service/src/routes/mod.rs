@@ -1,5 +1,6 @@
-//! The HTTP API: its routes, bearer-token authentication, and the layer
-//! that counts every answer in the metrics.
+//! The HTTP API: its routes (one module per resource), bearer-token
+//! authentication, the layer that counts every answer in the metrics, and
+//! the OpenAPI description (`problems` holds its error answers).
 
 mod append;
 mod conditions;
@@ -7,13 +8,14 @@ mod frames;
 mod oneshot;
 mod ops;
 mod plugins;
+mod problems;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{self, AUTHORIZATION};
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -26,7 +28,9 @@ use utoipa_axum::routes;
 
 use crate::app::App;
 use crate::problem::{PluginCause, Problem, ProblemSlug};
-use crate::tenant::{Slot, Tenant};
+use crate::storage::TenantStore;
+use crate::storage::commit::etag_header;
+use crate::tenant::{Permit, Tenant};
 
 /// The API's description, completed by the routes.
 #[derive(OpenApi)]
@@ -87,9 +91,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().into_openapi()
 }
 
-/// Where the authenticated tenant's name is left for [`track`].
+/// Where the authenticated tenant's name is left for [`track`], which
+/// puts it in the request's extensions before the handler runs.
 #[derive(Clone, Default)]
-struct TenantSlot(Arc<std::sync::Mutex<Option<String>>>);
+struct TenantName(Arc<std::sync::Mutex<Option<String>>>);
 
 /// Counts the answer: route, method, status, tenant, time; and the cause
 /// of a plugin's failure.
@@ -99,11 +104,11 @@ async fn track(State(app): State<App>, mut req: Request, next: Next) -> Response
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().to_string();
-    let slot = TenantSlot::default();
-    req.extensions_mut().insert(slot.clone());
+    let named = TenantName::default();
+    req.extensions_mut().insert(named.clone());
     let start = Instant::now();
     let response = next.run(req).await;
-    let name = slot.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let name = named.0.lock().unwrap_or_else(|p| p.into_inner()).take();
     let m = app.metrics();
     let tenant = name.map_or_else(|| "-".to_owned(), |n| m.tenant_label(&n));
     m.request(
@@ -140,8 +145,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Par
 pub struct Authed {
     /// The tenant the token belongs to.
     pub tenant: Arc<Tenant>,
-    /// Held until the answer is sent.
-    pub permit: Slot,
+    /// The request slot, held until the answer is sent.
+    pub permit: Permit,
     /// The tenant's metrics label.
     pub label: String,
 }
@@ -159,8 +164,8 @@ impl FromRequestParts<App> for Authed {
             .filter(|t| !t.is_empty())
             .ok_or(Problem::Unauthorized)?;
         let tenant = app.tenant_for(token).await?;
-        if let Some(slot) = parts.extensions.get::<TenantSlot>() {
-            *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(tenant.name().to_owned());
+        if let Some(named) = parts.extensions.get::<TenantName>() {
+            *named.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(tenant.name().to_owned());
         }
         let permit = tenant.acquire()?;
         let label = app.metrics().tenant_label(tenant.name());
@@ -177,7 +182,7 @@ impl FromRequestParts<App> for Authed {
 fn channel_body(
     first: Option<Bytes>,
     rx: mpsc::Receiver<Result<Bytes, Problem>>,
-    permit: Slot,
+    permit: Permit,
 ) -> axum::body::Body {
     let rest = stream::unfold((rx, permit), |(mut rx, permit)| async move {
         let item = rx.recv().await?;
@@ -229,16 +234,33 @@ async fn work<T: Send + 'static>(
 fn emit_in_turns<S: sandpress_frame::ReadAt + 'static>(
     app: &App,
     auth: &Authed,
-    content: crate::work::Content<S>,
-    pieces: Vec<crate::work::Piece>,
+    content: crate::jobs::Content<S>,
+    pieces: Vec<crate::jobs::Piece>,
 ) -> mpsc::Receiver<Result<Bytes, Problem>> {
     let (tx, rx) = mpsc::channel(4);
     let turns = auth.tenant.turns();
     let (app, label) = (app.clone(), auth.label.clone());
     tokio::task::spawn_blocking(move || {
         let start = Instant::now();
-        crate::work::emit(content, pieces, tx, &turns);
+        crate::jobs::emit(content, pieces, tx, &turns);
         app.metrics().work(&label, start.elapsed());
     });
     rx
+}
+
+/// The tenant's store for this request, its traffic counted in the
+/// metrics under the tenant's label.
+fn metered(app: &App, auth: &Authed) -> TenantStore {
+    let (app, label) = (app.clone(), auth.label.clone());
+    auth.tenant
+        .store()
+        .metered(Arc::new(move |op, n| app.metrics().storage(&label, op, n)))
+}
+
+/// `response` with the header `ETag: tag`, if there is one.
+fn with_etag(mut response: Response, tag: Option<&str>) -> Response {
+    if let Some(v) = tag.and_then(|t| etag_header(t).parse().ok()) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
 }

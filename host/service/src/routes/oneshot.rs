@@ -10,12 +10,14 @@ use futures::StreamExt;
 use sandpress_frame::FrameStats;
 use tokio_util::io::ReaderStream;
 
+use super::problems::{TooLarge, TooManyRequests, Unauthorized, Unprocessable};
 use super::{Authed, Params, body_limits, channel_body, emit_in_turns, first_piece, work};
 use crate::app::App;
 use crate::body;
+use crate::jobs::{self, Content, Piece};
 use crate::params::CompressQuery;
 use crate::problem::Problem;
-use crate::work::{self as jobs, Content, Piece};
+use crate::tenant::Permit;
 
 /// The media type of frames.
 pub const FRAME_TYPE: &str = "application/x-blosc2-frame";
@@ -28,10 +30,7 @@ pub const FRAME_TYPE: &str = "application/x-blosc2-frame";
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Raw bytes"),
     responses(
         (status = 200, description = "The frame (.b2frame)", content_type = "application/x-blosc2-frame"),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "Bad parameters, or a plugin failed", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+        Unauthorized, TooLarge, Unprocessable, TooManyRequests),
     security(("bearer" = [])))]
 pub async fn compress(
     State(app): State<App>,
@@ -79,7 +78,7 @@ pub(super) async fn compress_body(
 }
 
 /// A finished temporary file as the answer's body.
-pub(super) fn file_body(file: std::fs::File, len: u64, permit: crate::tenant::Slot) -> Response {
+pub(super) fn file_body(file: std::fs::File, len: u64, permit: Permit) -> Response {
     let stream =
         ReaderStream::with_capacity(tokio::fs::File::from_std(file), 1 << 20).map(move |piece| {
             let _held = &permit;
@@ -104,10 +103,7 @@ pub(super) fn file_body(file: std::fs::File, len: u64, permit: crate::tenant::Sl
     request_body(content = Vec<u8>, content_type = "application/x-blosc2-frame", description = "A frame"),
     responses(
         (status = 200, description = "The uncompressed bytes", content_type = "application/octet-stream"),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "Not a frame, or a plugin failed", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+        Unauthorized, TooLarge, Unprocessable, TooManyRequests),
     security(("bearer" = [])))]
 pub async fn decompress(State(app): State<App>, auth: Authed, body: Body) -> Response {
     match decompress_body(&app, auth, body).await {

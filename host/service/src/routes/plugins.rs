@@ -9,6 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::problems::{
+    InsufficientStorage, NotFound, StorageUnavailable, TooLarge, TooManyRequests, Unauthorized,
+    Unprocessable,
+};
 use super::{Authed, Params, body_limits};
 use crate::app::App;
 use crate::body::spool;
@@ -31,13 +35,8 @@ pub struct PutPluginQuery {
 #[utoipa::path(put, path = "/v1/plugins/{id}", tag = "plugins",
     params(("id" = u8, Path, description = "160-255"), PutPluginQuery),
     request_body(content = Vec<u8>, content_type = "application/wasm", description = "The component"),
-    responses(
-        (status = 200, description = "Registered", body = PluginInfo),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 413, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "Not a valid plugin", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 429, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 507, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 200, description = "Registered", body = PluginInfo), Unauthorized,
+        TooLarge, Unprocessable, TooManyRequests, InsufficientStorage),
     security(("bearer" = [])))]
 pub async fn put_plugin(
     State(app): State<App>,
@@ -71,9 +70,7 @@ pub async fn put_plugin(
 
 /// The tenant's plugins.
 #[utoipa::path(get, path = "/v1/plugins", tag = "plugins",
-    responses((status = 200, body = Vec<PluginInfo>),
-        (status = 401, body = crate::problem::ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable", body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<PluginInfo>), Unauthorized, StorageUnavailable),
     security(("bearer" = [])))]
 pub async fn list_plugins(auth: Authed) -> ApiResult<Json<Vec<PluginInfo>>> {
     auth.tenant.sync_plugins().await?;
@@ -84,8 +81,7 @@ pub async fn list_plugins(auth: Authed) -> ApiResult<Json<Vec<PluginInfo>>> {
 /// (with the same sha256) to decode.
 #[utoipa::path(delete, path = "/v1/plugins/{id}", tag = "plugins",
     params(("id" = u8, Path, description = "160-255")),
-    responses((status = 204, description = "Removed"),
-        (status = 404, body = crate::problem::ProblemBody, content_type = "application/problem+json")),
+    responses((status = 204, description = "Removed"), NotFound),
     security(("bearer" = [])))]
 pub async fn delete_plugin(auth: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id = parse_id(&id).map_err(|_| Problem::NotFound(format!("no plugin {id}")))?;

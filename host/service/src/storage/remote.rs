@@ -134,7 +134,7 @@ impl RemoteSource {
         let want = range.end - range.start;
         let bytes = self
             .runtime
-            .block_on(self.store.get_range(&self.path, range))
+            .block_on(self.store.read_range(&self.path, range))
             .map_err(|p: Problem| std::io::Error::other(p.to_string()))?;
         if bytes.len() as u64 != want {
             return Err(std::io::ErrorKind::UnexpectedEof.into());

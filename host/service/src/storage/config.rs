@@ -20,11 +20,11 @@
 //! Every setting not in the file comes from the `AWS_*` environment
 //! variables object_store reads (`AmazonS3Builder::from_env`).
 
-use std::path::Path;
+use std::num::ParseIntError;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::prefix::PrefixStore;
 use object_store::{BackoffConfig, ClientConfigKey, ObjectStore, RetryConfig};
@@ -32,6 +32,69 @@ use serde::Deserialize;
 
 /// The file's name under the data directory.
 pub const FILE_NAME: &str = "storage.toml";
+
+/// Why `DATA/storage.toml` could not be read or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageConfigError {
+    /// The file could not be read.
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a storage configuration (bad TOML, unknown key).
+    #[error("reading {}: {source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser said.
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// A duration setting that does not parse.
+    #[error("{FILE_NAME}: {name} = {value:?}: {source}")]
+    Duration {
+        /// The setting (`timeout`, ...).
+        name: &'static str,
+        /// Its value as written.
+        value: String,
+        /// What is wrong with it.
+        #[source]
+        source: DurationError,
+    },
+    /// The bucket cannot be used as configured.
+    #[error("S3 bucket {bucket}: {source}")]
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// What object_store said.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+/// A duration that is not a whole number and a unit (`2s`, `500ms`, `1m`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// No whole number before the unit.
+    #[error("expected a whole number and a unit (ms, s, m): {source}")]
+    Number {
+        /// What the number's parser said.
+        #[source]
+        source: ParseIntError,
+    },
+    /// A unit other than `ms`, `s` or `m`.
+    #[error("unit {unit:?}: use ms, s or m")]
+    Unit {
+        /// The unit as written.
+        unit: String,
+    },
+}
 
 /// `DATA/storage.toml` as read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -91,14 +154,15 @@ fn default_retry_timeout() -> String {
 
 impl StorageConfig {
     /// Reads `DATA/storage.toml`; a missing file is the local default.
-    pub fn load(data_dir: &Path) -> Result<Self> {
+    pub fn load(data_dir: &Path) -> Result<Self, StorageConfigError> {
         let path = data_dir.join(FILE_NAME);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
-            }
+            Ok(text) => toml::from_str(&text).map_err(|source| StorageConfigError::Parse {
+                path,
+                source: Box::new(source),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StorageConfig::default()),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(source) => Err(StorageConfigError::Read { path, source }),
         }
     }
 }
@@ -106,7 +170,7 @@ impl StorageConfig {
 impl S3Config {
     /// The bucket as an object store (under the prefix, if any). Nothing
     /// is sent to the store yet.
-    pub fn build(&self) -> Result<Arc<dyn ObjectStore>> {
+    pub fn build(&self) -> Result<Arc<dyn ObjectStore>, StorageConfigError> {
         // The TLS stack's cryptography (ring); installing it twice is
         // harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -147,10 +211,11 @@ impl S3Config {
                 max_retries: self.retries,
                 retry_timeout,
             });
-        let s3: Arc<dyn ObjectStore> = Arc::new(
-            b.build()
-                .with_context(|| format!("S3 bucket {}", self.bucket))?,
-        );
+        let s3: Arc<dyn ObjectStore> =
+            Arc::new(b.build().map_err(|source| StorageConfigError::S3 {
+                bucket: self.bucket.clone(),
+                source,
+            })?);
         Ok(match self.prefix.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => Arc::new(PrefixStore::new(s3, p)),
             None => s3,
@@ -167,23 +232,29 @@ impl S3Config {
     }
 }
 
-fn humantime(value: &str, name: &str) -> Result<Duration> {
-    parse_duration(value).with_context(|| format!("{FILE_NAME}: {name} = {value:?}"))
+fn humantime(value: &str, name: &'static str) -> Result<Duration, StorageConfigError> {
+    parse_duration(value).map_err(|source| StorageConfigError::Duration {
+        name,
+        value: value.to_owned(),
+        source,
+    })
 }
 
 /// `2s`, `500ms`, `1m`: a whole number and a unit.
-fn parse_duration(value: &str) -> Result<Duration> {
+fn parse_duration(value: &str) -> Result<Duration, DurationError> {
     let v = value.trim();
     let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (n, unit) = v.split_at(split);
     let n: u64 = n
         .parse()
-        .context("expected a whole number and a unit (ms, s, m)")?;
+        .map_err(|source| DurationError::Number { source })?;
     match unit.trim() {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
-        other => anyhow::bail!("unit {other:?}: use ms, s or m"),
+        other => Err(DurationError::Unit {
+            unit: other.to_owned(),
+        }),
     }
 }
 

@@ -1,87 +1,20 @@
-//! One tenant as the server holds it: its limits, its storage, its own
-//! sandbox and the plugins loaded into it, and its request slots.
-//!
-//! A tenant's plugin instances live in its own [`Sandbox`]: two tenants
-//! that upload the same component share at most its compiled code (the
-//! disk cache, keyed by sha256), never an instance or its memory.
+//! A tenant's plugins: registered through the API, stored (each
+//! component once, by its sha256, and a registration per id), loaded into
+//! the tenant's sandbox, and synced with the store, where another replica
+//! may have changed them.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
 
 use bytes::Bytes;
 use object_store::path::Path;
 use sandpress_core::Registry;
 use sandpress_core::plugin::PluginKind;
-use sandpress_sandbox::{Loaded, Sandbox};
+use sandpress_sandbox::Loaded;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use utoipa::ToSchema;
 
-use crate::limits::TenantLimits;
+use super::Tenant;
 use crate::problem::{Problem, one_line};
-use crate::storage::TenantStore;
-
-/// What all tenants of a server share: where compiled plugins are cached,
-/// and the count of requests in progress over all tenants.
-#[derive(Debug, Clone, Default)]
-pub struct Shared {
-    /// Compiled plugins' cache directory (none: no cache).
-    pub cache_dir: Option<PathBuf>,
-    /// Requests in progress, all tenants together.
-    pub busy: Arc<AtomicUsize>,
-}
-
-/// A long plugin call (past one epoch tick) of a tenant sleeps this long
-/// at each further tick while another tenant has a request in progress:
-/// it then gets about half of a core, the rest going to the others.
-const YIELD: Duration = Duration::from_millis(10);
-
-/// A held slot of a tenant (a request slot or a work turn), given back
-/// when dropped. A request slot is also counted in the tenant's and the
-/// server's busy counts while held.
-pub struct Slot {
-    _permit: OwnedSemaphorePermit,
-    counts: Vec<Arc<AtomicUsize>>,
-}
-
-impl Slot {
-    fn new(permit: OwnedSemaphorePermit, counts: Vec<Arc<AtomicUsize>>) -> Slot {
-        for c in &counts {
-            c.fetch_add(1, Ordering::AcqRel);
-        }
-        Slot {
-            _permit: permit,
-            counts,
-        }
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        for c in &self.counts {
-            c.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-}
-
-/// A tenant's turns to do pipeline work, taken from a worker thread one
-/// chunk at a time: a request that waits for its client (body pieces, or
-/// room to send) holds none.
-pub struct Turns {
-    tenant: Arc<Tenant>,
-    runtime: tokio::runtime::Handle,
-}
-
-impl Turns {
-    /// Waits for a turn (from a worker thread, never the async runtime);
-    /// it ends when the permit is dropped.
-    pub fn take(&self) -> Result<Slot, Problem> {
-        self.runtime.block_on(self.tenant.work_turn())
-    }
-}
 
 /// What the API tells of a registered plugin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -98,35 +31,12 @@ pub struct PluginInfo {
     pub size: u64,
 }
 
-struct Plugin {
+pub(super) struct Plugin {
     info: PluginInfo,
     loaded: Loaded,
     /// Its registration object's version as listed (e_tag, or time and
     /// size): another replica's change shows as a new one.
     tag: String,
-}
-
-/// A tenant of the running server.
-pub struct Tenant {
-    name: String,
-    limits: TenantLimits,
-    store: TenantStore,
-    shared: Shared,
-    /// Requests of this tenant in progress.
-    busy: Arc<AtomicUsize>,
-    sandbox: Mutex<Option<Sandbox>>,
-    plugins: RwLock<BTreeMap<u8, Plugin>>,
-    /// One sync of the plugins with the store at a time.
-    syncing: tokio::sync::Mutex<()>,
-    slots: Arc<Semaphore>,
-    workers: Arc<Semaphore>,
-    usage: AtomicU64,
-}
-
-impl std::fmt::Debug for Tenant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tenant").field("name", &self.name).finish()
-    }
 }
 
 /// Parses `codec` or `filter`.
@@ -181,32 +91,6 @@ fn tag_of(meta: &object_store::ObjectMeta) -> String {
 }
 
 impl Tenant {
-    /// Tenant `name` under `limits`, storing in `store`, sharing `shared`
-    /// with the other tenants. Reads its plugins and usage back from
-    /// storage.
-    pub async fn open(
-        name: String,
-        limits: TenantLimits,
-        store: TenantStore,
-        shared: Shared,
-    ) -> Result<Arc<Tenant>, Problem> {
-        let tenant = Arc::new(Tenant {
-            slots: Arc::new(Semaphore::new(limits.concurrency as usize)),
-            workers: Arc::new(Semaphore::new(limits.workers as usize)),
-            usage: AtomicU64::new(store.usage().await?),
-            name,
-            limits,
-            store,
-            shared,
-            busy: Arc::new(AtomicUsize::new(0)),
-            sandbox: Mutex::new(None),
-            plugins: RwLock::new(BTreeMap::new()),
-            syncing: tokio::sync::Mutex::new(()),
-        });
-        tenant.sync_plugins().await?;
-        Ok(tenant)
-    }
-
     /// Makes the loaded plugins those the store registers now (another
     /// replica may have added, replaced or removed some): one listing of
     /// `plugins/`, and a load of each registration that changed. A
@@ -265,135 +149,12 @@ impl Tenant {
         Ok(())
     }
 
-    /// Lists the tenant's stored bytes again (other replicas store too).
-    pub async fn relist_usage(&self) -> Result<(), Problem> {
-        let listed = self.store.usage().await?;
-        self.usage.store(listed, Ordering::Release);
-        Ok(())
-    }
-
-    /// Its name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Its limits.
-    pub fn limits(&self) -> &TenantLimits {
-        &self.limits
-    }
-
-    /// Its storage.
-    pub fn store(&self) -> &TenantStore {
-        &self.store
-    }
-
-    /// A request slot, held for the request's life; 429 when all are taken.
-    pub fn acquire(&self) -> Result<Slot, Problem> {
-        let permit =
-            self.slots
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| Problem::TooManyRequests {
-                    limit: self.limits.concurrency,
-                })?;
-        Ok(Slot::new(
-            permit,
-            vec![self.busy.clone(), self.shared.busy.clone()],
-        ))
-    }
-
-    /// A turn to do pipeline work on a worker thread, waited for; held
-    /// until the work is done.
-    pub async fn work_turn(&self) -> Result<Slot, Problem> {
-        let permit = self
-            .workers
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Problem::Unavailable("the tenant is being removed".into()))?;
-        Ok(Slot::new(permit, Vec::new()))
-    }
-
-    /// Its turns, taken from worker threads.
-    pub fn turns(self: &Arc<Self>) -> Turns {
-        Turns {
-            tenant: self.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        }
-    }
-
-    /// Plugin instances of the tenant alive now, and the bytes of memory
-    /// they hold.
-    pub fn instances(&self) -> (usize, usize) {
-        let slot = self.sandbox.lock().unwrap_or_else(|p| p.into_inner());
-        slot.as_ref()
-            .map_or((0, 0), |s| (s.live_instances(), s.memory_in_use()))
-    }
-
-    /// Refuses to store `adding` more bytes (in place of `removing`) past
-    /// the quota.
-    pub fn check_quota(&self, adding: u64, removing: u64) -> Result<(), Problem> {
-        let after = self
-            .usage
-            .load(Ordering::Acquire)
-            .saturating_sub(removing)
-            .saturating_add(adding);
-        if after > self.limits.storage_quota {
-            return Err(Problem::InsufficientStorage {
-                quota: self.limits.storage_quota,
-            });
-        }
-        Ok(())
-    }
-
-    /// Counts `adding` bytes stored in place of `removing`.
-    pub fn account(&self, adding: u64, removing: u64) {
-        let _ = self
-            .usage
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
-                Some(u.saturating_sub(removing).saturating_add(adding))
-            });
-    }
-
-    /// Bytes stored now.
-    pub fn usage(&self) -> u64 {
-        self.usage.load(Ordering::Acquire)
-    }
-
     fn plugins_mut(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<u8, Plugin>> {
         self.plugins.write().unwrap_or_else(|p| p.into_inner())
     }
 
     fn plugins_ref(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<u8, Plugin>> {
         self.plugins.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The tenant's sandbox, made on first use (the components a frame
-    /// embeds load into it too).
-    pub(crate) fn sandbox(&self) -> Result<Sandbox, Problem> {
-        let mut slot = self.sandbox.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = slot.as_ref() {
-            return Ok(s.clone());
-        }
-        // A call of this tenant's plugins that runs past a tick yields to
-        // the other tenants' requests while there are some.
-        let (mine, all) = (self.busy.clone(), self.shared.busy.clone());
-        let builder = Sandbox::builder()
-            .limits(self.limits.sandbox())
-            .on_long_call(move || {
-                if all.load(Ordering::Acquire) > mine.load(Ordering::Acquire) {
-                    std::thread::sleep(YIELD);
-                }
-            });
-        let builder = match &self.shared.cache_dir {
-            Some(dir) => builder.cache_dir(dir),
-            None => builder.no_cache(),
-        };
-        let sandbox = builder
-            .build()
-            .map_err(|e| Problem::Internal(format!("sandbox: {e}")))?;
-        *slot = Some(sandbox.clone());
-        Ok(sandbox)
     }
 
     /// Checks and compiles a component in the tenant's sandbox, off the
@@ -435,10 +196,10 @@ impl Tenant {
         self.sync_plugins().await?;
         let replaced = self.plugins_ref().get(&id).map(|p| p.info.clone());
         let replaced_size = replaced.as_ref().map_or(0, |i| i.size);
-        if replaced.is_none() && self.plugins_ref().len() >= self.limits.max_plugins as usize {
+        if replaced.is_none() && self.plugins_ref().len() >= self.limits().max_plugins as usize {
             return Err(Problem::BadParameter(format!(
                 "this tenant has its {} plugins already; delete one first",
-                self.limits.max_plugins
+                self.limits().max_plugins
             )));
         }
         let size = bytes.len() as u64;

@@ -11,9 +11,14 @@
 //! An object appears only once complete: frames are uploaded in parts
 //! and published by the store's multipart completion (a rename on a local
 //! disk), so a server killed mid-upload leaves no partial frame.
+//!
+//! Submodules: [`config`] (`DATA/storage.toml`), `upload` (a frame's parts,
+//! staged), `commit` (publishing under a per-frame lock), [`metered`]
+//! (a store that counts its requests) and `remote` (a stored frame read at
+//! offsets).
 
 use std::ops::Range;
-use std::path::Path as FsPath;
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -24,8 +29,17 @@ use object_store::prefix::PrefixStore;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::problem::Problem;
-use crate::storage_config::StorageConfig;
-use crate::tenants_source::TenantsSource;
+use crate::tenant::source::TenantsSource;
+
+pub(crate) mod commit;
+pub mod config;
+pub mod metered;
+mod remote;
+pub(crate) mod upload;
+
+pub(crate) use remote::RemoteSource;
+
+use config::{StorageConfig, StorageConfigError};
 
 /// Size of the parts a frame is uploaded in.
 const PART_SIZE: usize = 8 << 20;
@@ -52,10 +66,38 @@ impl std::fmt::Debug for Storage {
     }
 }
 
+/// Why the storage could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// `DATA/storage.toml` could not be read, or names a bucket that
+    /// cannot be used.
+    #[error(transparent)]
+    Config(#[from] StorageConfigError),
+    /// The local store's directory could not be made.
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The local store could not be opened on its directory.
+    #[error("{source}")]
+    Local {
+        /// The directory.
+        dir: PathBuf,
+        /// What object_store said.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
 impl Storage {
     /// The storage `DATA/storage.toml` names: a bucket shared by replicas,
     /// else the local directory `DATA/store`.
-    pub fn open(data_dir: &FsPath) -> anyhow::Result<Self> {
+    pub fn open(data_dir: &FsPath) -> Result<Self, StorageError> {
         match StorageConfig::load(data_dir)?.s3 {
             Some(s3) => Ok(Storage::shared(s3.build()?)),
             None => Storage::local(&data_dir.join("store")),
@@ -64,10 +106,16 @@ impl Storage {
 
     /// Storage in the local directory `dir` (made if missing), with every
     /// write synced to disk before it is acknowledged.
-    pub fn local(dir: &FsPath) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-        let fs = LocalFileSystem::new_with_prefix(dir)?
+    pub fn local(dir: &FsPath) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+            dir: dir.to_owned(),
+            source,
+        })?;
+        let fs = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|source| StorageError::Local {
+                dir: dir.to_owned(),
+                source,
+            })?
             .with_fsync(true)
             .with_automatic_cleanup(true);
         Ok(Storage::new(Arc::new(fs)))
@@ -107,7 +155,7 @@ impl Storage {
         if self.shared {
             TenantsSource::Object(self.store.clone())
         } else {
-            TenantsSource::File(data_dir.join(crate::tenants::FILE_NAME))
+            TenantsSource::File(data_dir.join(crate::tenant::file::FILE_NAME))
         }
     }
 
@@ -200,8 +248,8 @@ impl TenantStore {
         }
     }
 
-    /// Bytes `range` of the object.
-    pub async fn get_range(&self, path: &Path, range: Range<u64>) -> Result<Bytes, Problem> {
+    /// Bytes `range` of the object (one request to the store).
+    pub async fn read_range(&self, path: &Path, range: Range<u64>) -> Result<Bytes, Problem> {
         self.store.get_range(path, range).await.map_err(problem)
     }
 
@@ -255,10 +303,3 @@ impl TenantStore {
         }
     }
 }
-
-pub mod commit;
-pub mod metered;
-mod remote;
-pub mod upload;
-
-pub use remote::RemoteSource;

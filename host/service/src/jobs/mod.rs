@@ -1,6 +1,8 @@
-//! The pipeline work of a request, on a worker thread (never on the async
-//! runtime): compressing a body into a frame, opening a frame with the
-//! tenant's plugins, and decoding the parts of it an answer needs.
+//! The job runner: the pipeline work of a request, on a worker thread
+//! (never on the async runtime), each chunk in one of the tenant's work
+//! turns: compressing a body into a frame, opening a frame with the
+//! tenant's plugins, decoding the parts of it an answer needs, and
+//! appending to a stored frame (`append`).
 
 pub mod append;
 

@@ -1,7 +1,7 @@
 //! The tenants file: each tenant's token (as a sha256 hash only) and
 //! limits, with defaults for all. It is `DATA/tenants.toml` with a local
 //! store, and the object `tenants.toml` of a shared bucket (see
-//! [`TenantsSource`](crate::tenants_source::TenantsSource)).
+//! [`TenantsSource`](crate::tenant::source::TenantsSource)).
 //!
 //! ```toml
 //! [defaults]               # every tenant, unless it says otherwise
@@ -13,15 +13,96 @@
 //! storage_quota = 1073741824
 //! ```
 
-use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-use crate::limits::TenantLimits;
+use crate::tenant::limits::{TenantLimits, ZeroLimit};
 
 /// The file's name under the data directory.
 pub const FILE_NAME: &str = "tenants.toml";
+
+/// Why the tenants file could not be read, written or changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TenantsFileError {
+    /// The text is not a tenants file (bad TOML, unknown key).
+    #[error("reading {origin}: {source}")]
+    Parse {
+        /// Where the text was read from.
+        origin: String,
+        /// What the TOML parser said.
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// The file could not be written as TOML.
+    #[error("writing the tenants file: {source}")]
+    Write {
+        /// What the TOML writer said.
+        #[source]
+        source: toml::ser::Error,
+    },
+    /// A tenant's limits (the defaults with its own over them) are not
+    /// limits: an unknown key, or a value of the wrong type.
+    #[error("{origin}: limits of tenant {tenant}: {source}")]
+    Limits {
+        /// Where the file was read from.
+        origin: String,
+        /// The tenant.
+        tenant: String,
+        /// What the TOML parser said.
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// A tenant's limit is 0, under which nothing could run.
+    #[error("{origin}: tenant {tenant}: {source}")]
+    ZeroLimit {
+        /// Where the file was read from.
+        origin: String,
+        /// The tenant.
+        tenant: String,
+        /// The limit.
+        #[source]
+        source: ZeroLimit,
+    },
+    /// Limits given to set (the defaults, or one tenant's) that are not a
+    /// TOML table.
+    #[error("{what}: {source}")]
+    LimitsTable {
+        /// `the default limits` or `the limits of tenant NAME`.
+        what: String,
+        /// What the TOML parser said.
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// A tenant name that cannot be used.
+    #[error("tenant name {name:?}: use 1-63 of a-z, 0-9, _ and -, starting with a letter or digit")]
+    BadName {
+        /// The name given.
+        name: String,
+    },
+    /// A tenant added under a name the file has already.
+    #[error("tenant {name} exists already (rotate-token gives it a new token)")]
+    Exists {
+        /// The name.
+        name: String,
+    },
+    /// A tenant the file does not have.
+    #[error("no tenant {name}")]
+    NoTenant {
+        /// The name.
+        name: String,
+    },
+    /// No random bytes for a new token.
+    #[error("no random bytes: {source}")]
+    Random {
+        /// What the system's generator said.
+        #[source]
+        source: getrandom::Error,
+    },
+}
+
+type Result<T, E = TenantsFileError> = std::result::Result<T, E>;
 
 /// What the file says of one tenant, its limits resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +152,10 @@ impl TenantsFile {
     /// Parses the text of a tenants file read from `origin` (named in
     /// errors), checking every tenant's limits.
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let repr = toml::from_str(text).with_context(|| format!("reading {origin}"))?;
+        let repr = toml::from_str(text).map_err(|source| TenantsFileError::Parse {
+            origin: origin.to_owned(),
+            source: Box::new(source),
+        })?;
         let file = TenantsFile {
             origin: origin.to_owned(),
             repr,
@@ -85,7 +169,7 @@ impl TenantsFile {
         Ok(format!(
             "# sandpress tenants: tokens are kept as sha256 hashes only.\n\
              # Limits: [defaults] for every tenant, [tenants.NAME.limits] for one.\n{}",
-            toml::to_string(&self.repr).context("writing the tenants file")?
+            toml::to_string(&self.repr).map_err(|source| TenantsFileError::Write { source })?
         ))
     }
 
@@ -97,13 +181,21 @@ impl TenantsFile {
             .map(|(name, entry)| {
                 let mut table = self.repr.defaults.clone();
                 table.extend(entry.limits.clone());
-                let limits: TenantLimits = table
-                    .try_into()
-                    .with_context(|| format!("{}: limits of tenant {name}", self.origin))?;
+                let limits: TenantLimits =
+                    table
+                        .try_into()
+                        .map_err(|source| TenantsFileError::Limits {
+                            origin: self.origin.clone(),
+                            tenant: name.clone(),
+                            source: Box::new(source),
+                        })?;
                 limits
                     .check()
-                    .map_err(anyhow::Error::msg)
-                    .with_context(|| format!("{}: tenant {name}", self.origin))?;
+                    .map_err(|source| TenantsFileError::ZeroLimit {
+                        origin: self.origin.clone(),
+                        tenant: name.clone(),
+                        source,
+                    })?;
                 Ok(TenantConfig {
                     name: name.clone(),
                     token_sha256: entry.token_sha256.clone(),
@@ -117,10 +209,11 @@ impl TenantsFile {
     /// only as its hash).
     pub fn add(&mut self, name: &str) -> Result<String> {
         check_name(name)?;
-        ensure!(
-            !self.repr.tenants.contains_key(name),
-            "tenant {name} exists already (rotate-token gives it a new token)"
-        );
+        if self.repr.tenants.contains_key(name) {
+            return Err(TenantsFileError::Exists {
+                name: name.to_owned(),
+            });
+        }
         let token = new_token()?;
         self.repr.tenants.insert(
             name.to_owned(),
@@ -136,25 +229,70 @@ impl TenantsFile {
     /// the servers next read the file.
     pub fn rotate(&mut self, name: &str) -> Result<String> {
         let token = new_token()?;
-        let Some(entry) = self.repr.tenants.get_mut(name) else {
-            bail!("no tenant {name}");
-        };
+        let entry = self.entry(name)?;
         entry.token_sha256 = token_hash(&token);
         Ok(token)
     }
 
     /// Removes tenant `name` (its data stays in storage).
     pub fn remove(&mut self, name: &str) -> Result<()> {
-        ensure!(self.repr.tenants.remove(name).is_some(), "no tenant {name}");
-        Ok(())
+        match self.repr.tenants.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(no_tenant(name)),
+        }
     }
 
     /// Sets the limits every tenant has unless it says otherwise, from
     /// the body of a TOML table (`concurrency = 2`).
     pub fn set_defaults(&mut self, toml_table: &str) -> Result<()> {
-        self.repr.defaults = toml::from_str(toml_table).context("the default limits")?;
+        self.repr.defaults = limits_table(toml_table, || "the default limits".to_owned())?;
         self.configs().map(drop)
     }
+
+    /// Sets tenant `name`'s own limits, over the defaults, from the body
+    /// of a TOML table (`concurrency = 8`); they replace the ones it had.
+    ///
+    /// ```
+    /// use sandpress_service::tenant::TenantsFile;
+    ///
+    /// let mut file = TenantsFile::empty("example");
+    /// file.add("alice")?;
+    /// file.set_limits("alice", "concurrency = 8")?;
+    /// assert_eq!(file.configs()?[0].limits.concurrency, 8);
+    /// assert!(file.set_limits("alice", "concurrency = 0").is_err());
+    /// # Ok::<(), sandpress_service::tenant::TenantsFileError>(())
+    /// ```
+    pub fn set_limits(&mut self, name: &str, toml_table: &str) -> Result<()> {
+        let table = limits_table(toml_table, || format!("the limits of tenant {name}"))?;
+        let entry = self.entry(name)?;
+        let before = std::mem::replace(&mut entry.limits, table);
+        if let Err(e) = self.configs() {
+            self.entry(name)?.limits = before;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, name: &str) -> Result<&mut EntryRepr> {
+        self.repr
+            .tenants
+            .get_mut(name)
+            .ok_or_else(|| no_tenant(name))
+    }
+}
+
+fn no_tenant(name: &str) -> TenantsFileError {
+    TenantsFileError::NoTenant {
+        name: name.to_owned(),
+    }
+}
+
+/// Parses the body of a TOML table of limits; `what` names it in errors.
+fn limits_table(text: &str, what: impl FnOnce() -> String) -> Result<toml::Table> {
+    toml::from_str(text).map_err(|source| TenantsFileError::LimitsTable {
+        what: what(),
+        source: Box::new(source),
+    })
 }
 
 /// Tenant names: 1-63 of `a-z 0-9 _ -`, starting with a letter or digit
@@ -166,17 +304,18 @@ pub fn check_name(name: &str) -> Result<()> {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    ensure!(
-        ok,
-        "tenant name {name:?}: use 1-63 of a-z, 0-9, _ and -, starting with a letter or digit"
-    );
+    if !ok {
+        return Err(TenantsFileError::BadName {
+            name: name.to_owned(),
+        });
+    }
     Ok(())
 }
 
 /// A new API token: `sp_` and 32 random bytes in hex.
 fn new_token() -> Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random bytes: {e}"))?;
+    getrandom::fill(&mut bytes).map_err(|source| TenantsFileError::Random { source })?;
     Ok(format!("sp_{}", hex(&bytes)))
 }
 
@@ -241,5 +380,32 @@ mod tests {
         assert!(file.set_defaults("concurrency = 0").is_err());
         file.set_defaults("concurrency = 5").unwrap();
         assert_eq!(file.configs().unwrap()[1].limits.concurrency, 5);
+    }
+
+    #[test]
+    fn a_tenants_own_limits_are_set_whole_and_checked() {
+        let mut file = TenantsFile::empty("t");
+        file.add("a").unwrap();
+        file.set_limits("a", "concurrency = 7\nworkers = 3")
+            .unwrap();
+        let text = file.to_text().unwrap();
+        assert!(text.contains("[tenants.a.limits]"), "{text}");
+        let c = TenantsFile::parse(&text, "t").unwrap().configs().unwrap();
+        assert_eq!((c[0].limits.concurrency, c[0].limits.workers), (7, 3));
+        // Refused limits leave the ones it had.
+        let e = file.set_limits("a", "workers = 0").unwrap_err();
+        assert!(
+            matches!(&e, TenantsFileError::ZeroLimit { tenant, .. } if tenant == "a"),
+            "{e}"
+        );
+        assert_eq!(file.configs().unwrap()[0].limits.workers, 3);
+        assert!(matches!(
+            file.set_limits("b", "concurrency = 1"),
+            Err(TenantsFileError::NoTenant { .. })
+        ));
+        assert!(matches!(
+            file.set_limits("a", "concurrency = "),
+            Err(TenantsFileError::LimitsTable { .. })
+        ));
     }
 }

@@ -72,7 +72,15 @@ impl TenantLimits {
     }
 
     /// Refuses limits under which nothing could run.
-    pub fn check(&self) -> Result<(), String> {
+    ///
+    /// ```
+    /// use sandpress_service::TenantLimits;
+    ///
+    /// let none = TenantLimits { concurrency: 0, ..TenantLimits::default() };
+    /// assert_eq!(none.check().unwrap_err().limit, "concurrency");
+    /// assert!(TenantLimits::default().check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), ZeroLimit> {
         let zero = [
             ("concurrency", u64::from(self.concurrency)),
             ("workers", u64::from(self.workers)),
@@ -84,10 +92,19 @@ impl TenantLimits {
             ("max_instances", u64::from(self.max_instances)),
         ];
         match zero.iter().find(|(_, v)| *v == 0) {
-            Some((name, _)) => Err(format!("limit {name} must be above 0")),
+            Some(&(limit, _)) => Err(ZeroLimit { limit }),
             None => Ok(()),
         }
     }
+}
+
+/// A limit set to 0, under which nothing could run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("limit {limit} must be above 0")]
+#[non_exhaustive]
+pub struct ZeroLimit {
+    /// The limit's key (`concurrency`, `max_body`, ...).
+    pub limit: &'static str,
 }
 
 fn to_usize(bytes: u64) -> usize {

@@ -8,12 +8,96 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use anyhow::{Context, Result, bail};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
-use crate::storage_config::StorageConfig;
-use crate::tenants::{FILE_NAME, TenantsFile};
+use crate::storage::config::{StorageConfig, StorageConfigError};
+use crate::tenant::file::{FILE_NAME, TenantsFile, TenantsFileError};
+
+/// Why the tenants file could not be read or changed where it lives.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TenantsSourceError {
+    /// A local file could not be read.
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The object could not be read.
+    #[error("reading {origin}: {source}")]
+    Fetch {
+        /// Where it is.
+        origin: String,
+        /// What the store said.
+        #[source]
+        source: object_store::Error,
+    },
+    /// The object is not UTF-8 text.
+    #[error("reading {origin}: not UTF-8: {source}")]
+    NotUtf8 {
+        /// Where it is.
+        origin: String,
+        /// Where the text went wrong.
+        #[source]
+        source: std::string::FromUtf8Error,
+    },
+    /// A local file's directory could not be made.
+    #[error("creating {}: {source}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A local file could not be written.
+    #[error("writing {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The object could not be written.
+    #[error("writing {origin}: {source}")]
+    Store {
+        /// Where it is.
+        origin: String,
+        /// What the store said.
+        #[source]
+        source: object_store::Error,
+    },
+    /// Other writers changed the file between each read and write of a
+    /// change.
+    #[error("{origin} kept changing while this change was written; try again")]
+    KeptChanging {
+        /// Where it is.
+        origin: String,
+        /// How many times the change was tried.
+        attempts: usize,
+    },
+    /// What the file says (or a change to it) is wrong.
+    #[error(transparent)]
+    File(#[from] TenantsFileError),
+    /// `DATA/storage.toml` could not be read, or names a bucket that
+    /// cannot be used.
+    #[error(transparent)]
+    Storage(#[from] StorageConfigError),
+    /// No runtime for the blocking calls.
+    #[error("starting a runtime: {source}")]
+    Runtime {
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+type Result<T, E = TenantsSourceError> = std::result::Result<T, E>;
 
 /// Where the tenants file is.
 #[derive(Debug, Clone)]
@@ -79,7 +163,12 @@ impl TenantsSource {
             TenantsSource::File(p) => Ok(match std::fs::metadata(p) {
                 Ok(m) => Stamp::Modified(m.modified().ok()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stamp::Absent,
-                Err(e) => return Err(e).with_context(|| format!("reading {}", p.display())),
+                Err(source) => {
+                    return Err(TenantsSourceError::Read {
+                        path: p.clone(),
+                        source,
+                    });
+                }
             }),
             TenantsSource::Object(s) => match s.head(&Self::key()).await {
                 Ok(m) => Ok(Stamp::Version {
@@ -87,7 +176,10 @@ impl TenantsSource {
                     version: m.version,
                 }),
                 Err(object_store::Error::NotFound { .. }) => Ok(Stamp::Absent),
-                Err(e) => Err(e).with_context(|| format!("reading {}", self.describe())),
+                Err(source) => Err(TenantsSourceError::Fetch {
+                    origin: self.describe(),
+                    source,
+                }),
             },
         }
     }
@@ -101,7 +193,12 @@ impl TenantsSource {
                 match std::fs::read_to_string(p) {
                     Ok(t) => (Some(t), stamp),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Stamp::Absent),
-                    Err(e) => return Err(e).with_context(|| format!("reading {origin}")),
+                    Err(source) => {
+                        return Err(TenantsSourceError::Read {
+                            path: p.clone(),
+                            source,
+                        });
+                    }
                 }
             }
             TenantsSource::Object(s) => match s.get(&Self::key()).await {
@@ -113,13 +210,20 @@ impl TenantsSource {
                     let bytes = r
                         .bytes()
                         .await
-                        .with_context(|| format!("reading {origin}"))?;
-                    let text = String::from_utf8(bytes.to_vec())
-                        .with_context(|| format!("reading {origin}: not UTF-8"))?;
+                        .map_err(|source| TenantsSourceError::Fetch {
+                            origin: origin.clone(),
+                            source,
+                        })?;
+                    let text = String::from_utf8(bytes.to_vec()).map_err(|source| {
+                        TenantsSourceError::NotUtf8 {
+                            origin: origin.clone(),
+                            source,
+                        }
+                    })?;
                     (Some(text), stamp)
                 }
                 Err(object_store::Error::NotFound { .. }) => (None, Stamp::Absent),
-                Err(e) => return Err(e).with_context(|| format!("reading {origin}")),
+                Err(source) => return Err(TenantsSourceError::Fetch { origin, source }),
             },
         };
         let file = match text {
@@ -133,7 +237,7 @@ impl TenantsSource {
     /// writer changed it in between: then it starts over (a few times).
     pub async fn update<T>(
         &self,
-        mut change: impl FnMut(&mut TenantsFile) -> Result<T>,
+        mut change: impl FnMut(&mut TenantsFile) -> Result<T, TenantsFileError>,
     ) -> Result<T> {
         for _ in 0..ATTEMPTS {
             let (mut file, stamp) = self.read().await?;
@@ -142,16 +246,27 @@ impl TenantsSource {
                 return Ok(out);
             }
         }
-        bail!(
-            "{} kept changing while this change was written; try again",
-            self.describe()
-        )
+        Err(TenantsSourceError::KeptChanging {
+            origin: self.describe(),
+            attempts: ATTEMPTS,
+        })
     }
 
     /// [`update`](Self::update) from code that is not async (the CLI).
+    ///
+    /// ```
+    /// use sandpress_service::tenant::TenantsSource;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let source = TenantsSource::for_data_dir(dir.path())?;
+    /// let token = source.update_blocking(|file| file.add("alice"))?;
+    /// assert!(token.starts_with("sp_"));
+    /// assert_eq!(source.read_blocking()?.configs()?[0].name, "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update_blocking<T>(
         &self,
-        change: impl FnMut(&mut TenantsFile) -> Result<T>,
+        change: impl FnMut(&mut TenantsFile) -> Result<T, TenantsFileError>,
     ) -> Result<T> {
         block_on(self.update(change))
     }
@@ -190,7 +305,10 @@ impl TenantsSource {
                         object_store::Error::Precondition { .. }
                         | object_store::Error::AlreadyExists { .. },
                     ) => Ok(false),
-                    Err(e) => Err(e).with_context(|| format!("writing {}", self.describe())),
+                    Err(source) => Err(TenantsSourceError::Store {
+                        origin: self.describe(),
+                        source,
+                    }),
                 }
             }
         }
@@ -202,21 +320,26 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting a runtime")?
+        .map_err(|source| TenantsSourceError::Runtime { source })?
         .block_on(f)
 }
 
 /// Writes a local file under a temporary name and renames it into place.
 fn write_file(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| TenantsSourceError::CreateDir {
+        dir: dir.to_owned(),
+        source,
+    })?;
+    let failed = |source| TenantsSourceError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
-        .context("writing the tenants file")?;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }
 
@@ -259,7 +382,7 @@ mod tests {
         assert_eq!(src.stamp().await.unwrap(), Stamp::Absent);
         let token = src.update(|f| f.add("alice")).await.unwrap();
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
-        assert!(text.contains(&crate::tenants::token_hash(&token)));
+        assert!(text.contains(&crate::tenant::file::token_hash(&token)));
         assert!(matches!(
             src.stamp().await.unwrap(),
             Stamp::Modified(Some(_))

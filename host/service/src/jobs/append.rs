@@ -89,7 +89,7 @@ pub fn append(
     turns: &Turns,
 ) -> Result<(std::fs::File, Appended), Problem> {
     let frame = Frame::open_rw(path).map_err(|e| Problem::BadFrame(one_line(&e)))?;
-    let mut frame = crate::work::with_plugins(frame, tenant)?;
+    let mut frame = super::with_plugins(frame, tenant)?;
     let fixed = usize::try_from(frame.header().chunksize)
         .ok()
         .filter(|&c| c > 0 && !frame.header().variable_chunks);

@@ -1,0 +1,126 @@
+//! The process of `sandpress serve`: a runtime whose blocking pool is the
+//! worker threads, a listener, and a graceful shutdown on Ctrl-C or
+//! SIGTERM.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::app::{App, AppError, Config};
+use crate::routes::router;
+
+/// How `sandpress serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Most worker threads for pipeline work at once (over all tenants).
+    pub workers: usize,
+    /// A worker idle this long exits, and its plugin instances with it.
+    pub idle_worker: Duration,
+}
+
+impl ServeOptions {
+    /// Default of [`workers`](Self::workers).
+    pub const DEFAULT_WORKERS: usize = 64;
+    /// Default of [`idle_worker`](Self::idle_worker).
+    pub const DEFAULT_IDLE_WORKER: Duration = Duration::from_secs(30);
+
+    /// Defaults for listening on `listen`: [`Self::DEFAULT_WORKERS`]
+    /// workers (64), idle after [`Self::DEFAULT_IDLE_WORKER`] (30 s).
+    ///
+    /// ```
+    /// let o = sandpress_service::ServeOptions::new("127.0.0.1:0".parse().unwrap());
+    /// assert_eq!(o.workers, 64);
+    /// assert_eq!(o.idle_worker.as_secs(), 30);
+    /// ```
+    pub fn new(listen: SocketAddr) -> Self {
+        ServeOptions {
+            listen,
+            workers: Self::DEFAULT_WORKERS,
+            idle_worker: Self::DEFAULT_IDLE_WORKER,
+        }
+    }
+}
+
+/// Why the service could not start, or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The async runtime could not be started.
+    #[error("starting the runtime: {source}")]
+    Runtime {
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The service could not be opened on its data directory.
+    #[error(transparent)]
+    Open(#[from] AppError),
+    /// The address could not be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("serving: {source}")]
+    Serve {
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Runs the service until Ctrl-C or SIGTERM; `ready` is told the address
+/// once it listens.
+pub fn run(
+    config: Config,
+    options: ServeOptions,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(options.workers.max(1))
+        .thread_keep_alive(options.idle_worker)
+        .thread_name("sandpress-serve")
+        .build()
+        .map_err(|source| ServeError::Runtime { source })?;
+    runtime.block_on(async move {
+        let app = App::open(config).await?;
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: options.listen,
+                source,
+            })?;
+        let serving = |source| ServeError::Serve { source };
+        ready(listener.local_addr().map_err(serving)?);
+        axum::serve(listener, router(app))
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(serving)
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

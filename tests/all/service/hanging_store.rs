@@ -1,0 +1,252 @@
+//! A shared store that accepts requests and never answers, then comes
+//! back: requests that need no storage are served throughout, those that
+//! need it fail within the storage deadline and then at once (the breaker
+//! is open), `/readyz` follows the store, and everything works again once
+//! it answers. A full store is 507 `storage-full`, not 503.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use axum::http::{Method, StatusCode};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
+};
+use sandpress_service::storage::guard::Guard;
+use sandpress_service::tenant::TenantsSource;
+use sandpress_service::{App, Config, Storage};
+
+use super::{Answer, Service};
+use crate::common::ints;
+
+/// What the store does with a request.
+#[derive(Debug, Default)]
+struct Switch {
+    /// Accept and never answer.
+    hang: AtomicBool,
+    /// Refuse writes as a full disk does.
+    full: AtomicBool,
+}
+
+/// An in-memory bucket behind a [`Switch`].
+#[derive(Debug)]
+struct Faulty {
+    inner: InMemory,
+    switch: Arc<Switch>,
+}
+
+impl Faulty {
+    async fn wait(&self) {
+        if self.switch.hang.load(Ordering::SeqCst) {
+            futures::future::pending::<()>().await;
+        }
+    }
+
+    fn check_room(&self) -> Result<()> {
+        if self.switch.full.load(Ordering::SeqCst) {
+            return Err(object_store::Error::Generic {
+                store: "Faulty",
+                source: Box::new(std::io::Error::from_raw_os_error(28)),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Faulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Faulty")
+    }
+}
+
+#[async_trait]
+impl ObjectStore for Faulty {
+    async fn put_opts(&self, l: &Path, p: PutPayload, o: PutOptions) -> Result<PutResult> {
+        self.wait().await;
+        self.check_room()?;
+        self.inner.put_opts(l, p, o).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        l: &Path,
+        o: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
+        self.wait().await;
+        self.check_room()?;
+        self.inner.put_multipart_opts(l, o).await
+    }
+
+    async fn get_opts(&self, l: &Path, o: GetOptions) -> Result<GetResult> {
+        self.wait().await;
+        self.inner.get_opts(l, o).await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, Result<Path>>,
+    ) -> BoxStream<'static, Result<Path>> {
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        if self.switch.hang.load(Ordering::SeqCst) {
+            return futures::stream::pending().boxed();
+        }
+        self.inner.list(prefix)
+    }
+
+    fn list_with_offset(
+        &self,
+        prefix: Option<&Path>,
+        offset: &Path,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
+        self.inner.list_with_offset(prefix, offset)
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        self.wait().await;
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(&self, from: &Path, to: &Path, o: CopyOptions) -> Result<()> {
+        self.wait().await;
+        self.check_room()?;
+        self.inner.copy_opts(from, to, o).await
+    }
+
+    async fn rename_opts(&self, from: &Path, to: &Path, o: RenameOptions) -> Result<()> {
+        self.wait().await;
+        self.check_room()?;
+        self.inner.rename_opts(from, to, o).await
+    }
+}
+
+/// A service whose bucket (tenants file included) is behind a switch, with
+/// a short storage deadline.
+async fn service_on_switch() -> (Service, Arc<Switch>) {
+    let switch = Arc::new(Switch::default());
+    let store: Arc<dyn ObjectStore> = Arc::new(Faulty {
+        inner: InMemory::new(),
+        switch: switch.clone(),
+    });
+    let tokens = TenantsSource::Object(store.clone())
+        .update(|f| f.add("alice").map(|t| vec![t]))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        compile_cache: false,
+        refresh: Duration::from_millis(100),
+        storage_guard: Guard {
+            deadline: Duration::from_millis(500),
+            threshold: 3,
+            probe_every: Duration::from_millis(100),
+        },
+        ..Config::new(dir.path())
+    };
+    let app = App::with_storage(config, Storage::shared(store)).await.unwrap();
+    let service = Service {
+        dir,
+        router: sandpress_service::router(app),
+        tokens,
+    };
+    (service, switch)
+}
+
+async fn compress(s: &Service, body: &[u8]) -> Answer {
+    s.as_tenant(
+        0,
+        Method::POST,
+        "/v1/compress?typesize=4",
+        body.to_vec(),
+    )
+    .await
+}
+
+async fn ready(s: &Service) -> StatusCode {
+    s.call(Method::GET, "/readyz", None, &[], Vec::new())
+        .await
+        .status
+}
+
+/// Polls `check` every 50 ms until it holds, for up to `within`.
+async fn eventually(within: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_store_stops_only_what_needs_it_and_the_replica_recovers() {
+    let (s, switch) = service_on_switch().await;
+    let data = ints(0..100_000);
+    s.as_tenant(0, Method::PUT, "/v1/frames/f?typesize=4", data.clone())
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(ready(&s).await, StatusCode::OK);
+
+    switch.hang.store(true, Ordering::SeqCst);
+    // Wait past the tenants refresh interval: authentication must not wait
+    // on the store from now on.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..3 {
+        compress(&s, &data).await.expect(StatusCode::OK);
+    }
+
+    // A storage request fails within the deadline, as 503 with Retry-After.
+    let a = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new()).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(a.problem_type(), "urn:sandpress:problem:storage-unavailable");
+    assert!(a.headers.contains_key("retry-after"));
+    // The probes open the breaker: /readyz says so, and storage requests
+    // are refused without asking the store.
+    assert!(
+        eventually(Duration::from_secs(10), async || ready(&s).await
+            == StatusCode::SERVICE_UNAVAILABLE)
+        .await,
+        "/readyz never said the store is down"
+    );
+    let a = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new()).await;
+    assert_eq!(a.problem_type(), "urn:sandpress:problem:storage-unavailable");
+    assert!(a.detail().contains("not asking it"), "{}", a.detail());
+    compress(&s, &data).await.expect(StatusCode::OK);
+
+    switch.hang.store(false, Ordering::SeqCst);
+    assert!(
+        eventually(Duration::from_secs(10), async || ready(&s).await == StatusCode::OK).await,
+        "/readyz never said the store is back"
+    );
+    let a = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new()).await;
+    a.expect(StatusCode::OK);
+    assert_eq!(a.body, data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_store_is_507_storage_full_and_leaves_no_frame() {
+    let (s, switch) = service_on_switch().await;
+    switch.full.store(true, Ordering::SeqCst);
+    let a = s
+        .as_tenant(0, Method::PUT, "/v1/frames/f?typesize=4", ints(0..10_000))
+        .await;
+    assert_eq!(a.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(a.problem_type(), "urn:sandpress:problem:storage-full");
+    switch.full.store(false, Ordering::SeqCst);
+    s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new())
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    // A full store is not a down store: the replica stays ready.
+    assert_eq!(ready(&s).await, StatusCode::OK);
+}
