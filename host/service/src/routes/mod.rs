@@ -91,8 +91,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().into_openapi()
 }
 
-/// Where the authenticated tenant's name is left for [`track`], which
-/// puts it in the request's extensions before the handler runs.
+/// The authenticated tenant's name, for [`track`]: `track` puts an empty
+/// one in the request's extensions, and [`Authed`] fills it in.
 #[derive(Clone, Default)]
 struct TenantName(Arc<std::sync::Mutex<Option<String>>>);
 

@@ -116,7 +116,7 @@ pub struct TenantConfig {
 }
 
 /// The tenants file, parsed: read and written whole through a
-/// [`TenantsSource`](crate::tenants_source::TenantsSource).
+/// [`TenantsSource`](crate::tenant::source::TenantsSource).
 #[derive(Debug, Clone)]
 pub struct TenantsFile {
     origin: String,

@@ -1,7 +1,7 @@
 //! Tenants: who may use the service and within what limits, and each
 //! tenant as the running server holds it.
 //!
-//! - [`file`]: the tenants file (`tenants.toml`): tokens as hashes, limits;
+//! - [`file`](mod@file): the tenants file (`tenants.toml`): tokens as hashes, limits;
 //! - [`source`]: where that file lives (beside a local store, or in a
 //!   bucket shared by replicas) and how it is read and changed;
 //! - `limits`: [`TenantLimits`], what one tenant may use;
