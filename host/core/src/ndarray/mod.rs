@@ -9,12 +9,18 @@
 //! array or outside the chunk shape is zero. A slice is read by decoding
 //! only the blocks it touches and copying runs along the last axes.
 
+mod array;
 mod copy;
 mod error;
 mod layout;
+mod read;
 
+pub use array::NdArray;
 pub use error::{ArrayError, LayoutError, SliceError};
 pub use layout::{BlockHit, ChunkHit, Layout};
+pub use read::{ArrayReader, ChunkSource, SliceStats};
 
+#[cfg(test)]
+mod array_tests;
 #[cfg(test)]
 mod layout_tests;

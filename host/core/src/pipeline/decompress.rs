@@ -27,7 +27,7 @@ enum Step<'f> {
     Postfilter(&'f Transform),
 }
 
-struct Job<'a> {
+pub(super) struct Job<'a> {
     view: ChunkView<'a>,
     codec: Option<CodecRef>,
     filters: Vec<FilterRef>,
@@ -99,11 +99,8 @@ fn decompress_chunk_to(
     out: &mut [u8],
     landing: Landing,
 ) -> Result<()> {
-    let view = ChunkView::parse(chunk).map_err(|source| Error::Format {
-        chunk: index,
-        source,
-    })?;
-    let h = view.header().clone();
+    let job = Job::new(chunk, dp, registry, index)?;
+    let h = job.view.header().clone();
     let nbytes = h.nbytes as usize;
     if out.len() != nbytes {
         return Err(Error::BufferSize {
@@ -114,27 +111,6 @@ fn decompress_chunk_to(
     if nbytes == 0 {
         return Ok(());
     }
-    let coded = h.special() == Special::None && !h.memcpyed();
-    let codec = if coded {
-        Some(resolve::codec(h.codec(), registry, false)?)
-    } else {
-        None
-    };
-    let filters = if coded {
-        resolve::filters(&FilterChain::of_header(&h), registry)?
-            .into_iter()
-            .filter(|f| !matches!(f, FilterRef::TruncPrec { .. }))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let job = Job {
-        view,
-        codec,
-        filters,
-        postfilter: dp.postfilter.as_ref(),
-        chunk: index,
-    };
     let bs = h.blocksize as usize;
     // A special chunk's blocks are all alike: fill at once, rather than
     // block by block (40 bytes may declare 48 MB in blocks of 1 byte).
@@ -158,7 +134,7 @@ fn decompress_chunk_to(
         out.copy_from_slice(raw);
         return Ok(());
     }
-    let has_delta = job.filters.iter().any(|f| matches!(f, FilterRef::Delta));
+    let has_delta = job.needs_first();
     parallel::run(dp.nthreads, || {
         // Delta decodes every block against the decoded first block: do it first.
         let (first, rest, skip) = if has_delta {
@@ -194,7 +170,54 @@ fn decompress_chunk_to(
     })
 }
 
-impl Job<'_> {
+impl<'a> Job<'a> {
+    /// Parses `chunk` and resolves its codec and filters (none for a
+    /// special or memcpyed chunk) in `registry`.
+    pub(super) fn new(
+        chunk: &'a [u8],
+        dp: &'a DParams,
+        registry: &Registry,
+        index: u64,
+    ) -> Result<Self> {
+        let view = ChunkView::parse(chunk).map_err(|source| Error::Format {
+            chunk: index,
+            source,
+        })?;
+        let h = view.header();
+        let coded = h.special() == Special::None && !h.memcpyed() && h.nbytes > 0;
+        let codec = if coded {
+            Some(resolve::codec(h.codec(), registry, false)?)
+        } else {
+            None
+        };
+        let filters = if coded {
+            resolve::filters(&FilterChain::of_header(h), registry)?
+                .into_iter()
+                .filter(|f| !matches!(f, FilterRef::TruncPrec { .. }))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Job {
+            view,
+            codec,
+            filters,
+            postfilter: dp.postfilter.as_ref(),
+            chunk: index,
+        })
+    }
+
+    /// The chunk's header.
+    pub(super) fn header(&self) -> &sandpress_format::ChunkHeader {
+        self.view.header()
+    }
+
+    /// Whether blocks past the first decode against the decoded first
+    /// block (the delta filter).
+    pub(super) fn needs_first(&self) -> bool {
+        self.filters.iter().any(|f| matches!(f, FilterRef::Delta))
+    }
+
     /// Whether a block decoded in a buffer and streamed out reaches a
     /// streamed output sooner than one decoded in place: yes when a filter
     /// or a postfilter writes the block's last pass (a pass as fast as a
@@ -239,7 +262,13 @@ impl Job<'_> {
     }
 
     /// Decodes block `j` into `dst`; `dref` is the decoded first block (for delta).
-    fn decode_block(&self, j: usize, dref: &[u8], dst: &mut [u8], s: &mut Scratch) -> Result<()> {
+    pub(super) fn decode_block(
+        &self,
+        j: usize,
+        dref: &[u8],
+        dst: &mut [u8],
+        s: &mut Scratch,
+    ) -> Result<()> {
         let n = dst.len();
         let offset = j * self.view.header().blocksize as usize;
         let nsteps = self.steps().count();
