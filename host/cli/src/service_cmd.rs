@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use sandpress_service::storage::config::StorageConfig;
+use sandpress_service::storage::guard::Guard;
 use sandpress_service::tenant::TenantsSource;
 use sandpress_service::{Config, ServeOptions};
 
@@ -39,6 +40,11 @@ pub struct ServeArgs {
     /// stored bytes (quotas hold over replicas to within this).
     #[arg(long, default_value_t = Config::DEFAULT_USAGE_REFRESH.as_secs())]
     pub usage_refresh_seconds: u64,
+    /// Seconds a request waits for the store at most (each call to it);
+    /// after repeated failures the store is not asked until a probe finds
+    /// it answering, and requests that need it get 503 at once.
+    #[arg(long, default_value_t = Guard::default().deadline.as_secs())]
+    pub storage_timeout_seconds: u64,
 }
 
 /// `sandpress tenant …`.
@@ -74,6 +80,10 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
         max_tenant_labels: a.max_tenant_labels,
         refresh: std::time::Duration::from_secs(a.refresh_seconds),
         usage_refresh: std::time::Duration::from_secs(a.usage_refresh_seconds.max(1)),
+        storage_guard: Guard {
+            deadline: std::time::Duration::from_secs(a.storage_timeout_seconds.max(1)),
+            ..Guard::default()
+        },
         ..Config::new(&a.data)
     };
     let options = ServeOptions {

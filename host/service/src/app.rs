@@ -11,13 +11,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
 use crate::metrics::Metrics;
-use crate::problem::{Problem, one_line};
+use crate::problem::Problem;
+use crate::storage::guard::Guard;
 use crate::storage::{Storage, StorageError};
 use crate::tenant::source::{Stamp, TenantsSource, TenantsSourceError};
 use crate::tenant::{Shared, Tenant, file};
@@ -42,6 +43,11 @@ pub struct Config {
     /// With a shared bucket: how often each tenant's stored bytes are
     /// listed again (other replicas store too).
     pub usage_refresh: Duration,
+    /// The storage deadline, circuit breaker and probe period
+    /// ([`Guard`]): no request waits on the store longer than its
+    /// deadline, and a store that keeps failing is not asked again until
+    /// a probe finds it answering.
+    pub storage_guard: Guard,
 }
 
 impl Config {
@@ -70,6 +76,7 @@ impl Config {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             refresh: Self::DEFAULT_REFRESH,
             usage_refresh: Self::DEFAULT_USAGE_REFRESH,
+            storage_guard: Guard::default(),
         }
     }
 }
@@ -113,15 +120,14 @@ pub enum AppError {
     },
 }
 
-/// The tenants as last read from the file.
+/// The tenants as last read from the file: a snapshot, replaced whole by
+/// a refresh, so that a request reads it without waiting on one.
 #[derive(Default)]
 struct Tenants {
     /// By token hash.
     by_token: HashMap<String, Arc<Tenant>>,
     /// What the file was when last read.
     stamp: Option<Stamp>,
-    /// When it was last checked.
-    checked_at: Option<Instant>,
 }
 
 /// The service; cheap to clone (one shared state).
@@ -135,7 +141,13 @@ struct Inner {
     storage: Storage,
     source: TenantsSource,
     metrics: Metrics,
-    tenants: Mutex<Tenants>,
+    /// The last good copy of the tenants; its lock is never held across
+    /// an `.await`.
+    tenants: RwLock<Arc<Tenants>>,
+    /// When the tenants file was last checked (even if the check failed).
+    checked_at: StdMutex<Option<Instant>>,
+    /// Held by the one refresh running (bounded by the storage deadline).
+    refreshing: Mutex<()>,
     shared: Shared,
 }
 
@@ -158,6 +170,7 @@ impl App {
     /// Opens the service with its objects in `storage`. Empties `tmp/` of
     /// what a killed server left there.
     pub async fn with_storage(config: Config, storage: Storage) -> Result<App, AppError> {
+        let storage = storage.guarded_by(config.storage_guard);
         let tmp = config.data_dir.join("tmp");
         match std::fs::remove_dir_all(&tmp) {
             Ok(()) => {}
@@ -180,13 +193,19 @@ impl App {
                 config,
                 storage,
                 source,
-                tenants: Mutex::new(Tenants::default()),
+                tenants: RwLock::new(Arc::default()),
+                checked_at: StdMutex::new(None),
+                refreshing: Mutex::new(()),
             }),
         };
-        app.refresh().await?;
+        {
+            let _one = app.inner.refreshing.lock().await;
+            app.refresh_locked().await?;
+        }
         if app.inner.source.is_shared() {
             tokio::spawn(relist_usage(Arc::downgrade(&app.inner)));
         }
+        tokio::spawn(probe_storage(Arc::downgrade(&app.inner)));
         Ok(app)
     }
 
@@ -210,65 +229,132 @@ impl App {
         &self.inner.metrics
     }
 
-    /// The tenant whose token this is, after re-reading the tenants file
-    /// if it changed.
+    /// Whether the store answers: the breaker is closed and the last
+    /// probe was answered (`/readyz`).
+    pub fn storage_ready(&self) -> bool {
+        self.inner.storage.health().is_ready()
+    }
+
+    /// The tenant whose token this is.
+    ///
+    /// It never waits on the store for a token it knows: when the tenants
+    /// file is due for a check, a shared bucket is checked in the
+    /// background and the answer comes from the last good copy. A token it
+    /// does not know (perhaps a tenant just added through another replica)
+    /// and a local tenants file are checked first, within the storage
+    /// deadline.
     pub async fn tenant_for(&self, token: &str) -> Result<Arc<Tenant>, Problem> {
-        if let Err(e) = self.refresh().await {
-            eprintln!(
-                "sandpress serve: keeping the tenants as they were: {}",
-                one_line(&e)
-            );
-        }
         let hash = file::token_hash(token);
-        let tenants = self.inner.tenants.lock().await;
-        tenants
-            .by_token
-            .get(&hash)
-            .cloned()
-            .ok_or(Problem::Unauthorized)
+        let known = self.lookup(&hash);
+        if self.refresh_due() {
+            if known.is_some() && self.inner.source.is_shared() {
+                self.refresh_in_background();
+            } else {
+                self.refresh_within_deadline().await;
+                return self.lookup(&hash).ok_or(Problem::Unauthorized);
+            }
+        }
+        known.ok_or(Problem::Unauthorized)
     }
 
     /// Every tenant loaded.
     pub async fn all_tenants(&self) -> Vec<Arc<Tenant>> {
-        let t = self.inner.tenants.lock().await;
-        t.by_token.values().cloned().collect()
+        self.snapshot().by_token.values().cloned().collect()
     }
 
-    /// Re-reads the tenants file if it changed (checked at most every
-    /// [`Config::refresh`] when shared): new tenants are opened, removed
-    /// ones dropped (with their instances), changed tokens and limits take
-    /// effect. Tenants that did not change keep their loaded plugins.
-    async fn refresh(&self) -> Result<(), AppError> {
-        let source = &self.inner.source;
-        let mut tenants = self.inner.tenants.lock().await;
-        let interval = if source.is_shared() {
-            self.inner.config.refresh
-        } else {
-            Duration::ZERO
-        };
-        if let Some(at) = tenants.checked_at
-            && at.elapsed() < interval
-        {
-            return Ok(());
+    fn snapshot(&self) -> Arc<Tenants> {
+        self.inner
+            .tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn lookup(&self, hash: &str) -> Option<Arc<Tenant>> {
+        self.snapshot().by_token.get(hash).cloned()
+    }
+
+    /// Whether the tenants file is due for a check: always for a local
+    /// file, every [`Config::refresh`] for a shared bucket.
+    fn refresh_due(&self) -> bool {
+        if !self.inner.source.is_shared() {
+            return true;
         }
+        let at = *self
+            .inner
+            .checked_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        at.is_none_or(|at| at.elapsed() >= self.inner.config.refresh)
+    }
+
+    /// Checks the tenants file now (after any refresh already running),
+    /// for at most the storage deadline; on failure the last good copy
+    /// stays.
+    async fn refresh_within_deadline(&self) {
+        let deadline = self.inner.config.storage_guard.deadline;
+        let refreshed = tokio::time::timeout(deadline, async {
+            let _one = self.inner.refreshing.lock().await;
+            if self.refresh_due() {
+                self.refresh_locked().await
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        match refreshed {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => keeping_tenants(&e.to_string()),
+            Err(_) => keeping_tenants(&format!("the check took over {deadline:?}")),
+        }
+    }
+
+    /// Starts a check of the tenants file unless one is running.
+    fn refresh_in_background(&self) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let Ok(_one) = app.inner.refreshing.try_lock() else {
+                return;
+            };
+            if !app.refresh_due() {
+                return;
+            }
+            let deadline = app.inner.config.storage_guard.deadline;
+            match tokio::time::timeout(deadline, app.refresh_locked()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => keeping_tenants(&e.to_string()),
+                Err(_) => keeping_tenants(&format!("the check took over {deadline:?}")),
+            }
+        });
+    }
+
+    /// Re-reads the tenants file if it changed, with [`Inner::refreshing`]
+    /// held: new tenants are opened, removed ones dropped (with their
+    /// instances), changed tokens and limits take effect. Tenants that did
+    /// not change keep their loaded plugins. The new copy replaces the old
+    /// one only once complete.
+    async fn refresh_locked(&self) -> Result<(), AppError> {
+        let source = &self.inner.source;
         // Marked checked even if the check fails: a store that is down is
         // asked again after the interval, not at every request.
-        tenants.checked_at = Some(Instant::now());
+        *self
+            .inner
+            .checked_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        let old = self.snapshot();
         let stamp = source.stamp().await?;
-        if tenants.stamp.as_ref() == Some(&stamp) {
+        if old.stamp.as_ref() == Some(&stamp) {
             return Ok(());
         }
         let (file, stamp) = source.read().await?;
         let configs = file.configs().map_err(TenantsSourceError::from)?;
-        let mut by_name: HashMap<String, Arc<Tenant>> = tenants
-            .by_token
-            .drain()
-            .map(|(_, t)| (t.name().to_owned(), t))
-            .collect();
+        let mut by_name: HashMap<&str, &Arc<Tenant>> =
+            old.by_token.values().map(|t| (t.name(), t)).collect();
         let mut fresh = HashMap::new();
         for c in configs {
-            let tenant = match by_name.remove(&c.name) {
-                Some(t) if *t.limits() == c.limits => t,
+            let tenant = match by_name.remove(c.name.as_str()) {
+                Some(t) if *t.limits() == c.limits => t.clone(),
                 _ => Tenant::open(
                     c.name.clone(),
                     c.limits,
@@ -283,9 +369,36 @@ impl App {
             };
             fresh.insert(c.token_sha256, tenant);
         }
-        tenants.by_token = fresh;
-        tenants.stamp = Some(stamp);
+        let new = Arc::new(Tenants {
+            by_token: fresh,
+            stamp: Some(stamp),
+        });
+        *self
+            .inner
+            .tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = new;
         Ok(())
+    }
+}
+
+/// Says that the tenants stay as they were, and why.
+fn keeping_tenants(why: &str) {
+    eprintln!("sandpress serve: keeping the tenants as they were: {why}");
+}
+
+/// Probes the store every [`Guard::probe_every`] while the service lives:
+/// what `/readyz` answers from, and what closes the breaker once the store
+/// answers again.
+async fn probe_storage(inner: std::sync::Weak<Inner>) {
+    loop {
+        let Some(storage) = inner.upgrade().map(|i| i.storage.clone()) else {
+            return;
+        };
+        let every = storage.guard().probe_every;
+        storage.probe().await;
+        drop(storage);
+        tokio::time::sleep(every).await;
     }
 }
 
@@ -300,14 +413,11 @@ async fn relist_usage(inner: std::sync::Weak<Inner>) {
         let Some(inner) = inner.upgrade() else {
             return;
         };
-        let all: Vec<Arc<Tenant>> = inner
-            .tenants
-            .lock()
-            .await
-            .by_token
-            .values()
-            .cloned()
-            .collect();
+        let all: Vec<Arc<Tenant>> = App {
+            inner: inner.clone(),
+        }
+        .all_tenants()
+        .await;
         drop(inner);
         for t in all {
             if let Err(p) = t.relist_usage().await {

@@ -80,6 +80,10 @@ pub enum Problem {
     /// The object store is unreachable or failing; retry later.
     #[error("the store is unavailable: {0}")]
     StorageUnavailable(String),
+    /// The object store has no room (a full disk, a bucket over its
+    /// quota); retrying soon will not help.
+    #[error("the store is full: {0}")]
+    StorageFull(String),
     /// A fault of the server itself; logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -112,7 +116,9 @@ impl Problem {
             Problem::PluginFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Problem::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Problem::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            Problem::InsufficientStorage { .. } | Problem::StorageFull(_) => {
+                StatusCode::INSUFFICIENT_STORAGE
+            }
             Problem::Conflict(_) => StatusCode::CONFLICT,
             Problem::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Problem::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
@@ -141,6 +147,7 @@ impl Problem {
             Problem::Timeout(_) => "timeout",
             Problem::Unavailable(_) => "unavailable",
             Problem::StorageUnavailable(_) => "storage-unavailable",
+            Problem::StorageFull(_) => "storage-full",
             Problem::Internal(_) => "internal",
         }
     }
@@ -162,6 +169,7 @@ impl Problem {
             Problem::Timeout(_) => "Request timeout",
             Problem::Unavailable(_) => "Service unavailable",
             Problem::StorageUnavailable(_) => "Storage unavailable",
+            Problem::StorageFull(_) => "Storage full",
             Problem::Internal(_) => "Internal error",
         }
     }

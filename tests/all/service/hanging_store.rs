@@ -152,7 +152,9 @@ async fn service_on_switch() -> (Service, Arc<Switch>) {
         },
         ..Config::new(dir.path())
     };
-    let app = App::with_storage(config, Storage::shared(store)).await.unwrap();
+    let app = App::with_storage(config, Storage::shared(store))
+        .await
+        .unwrap();
     let service = Service {
         dir,
         router: sandpress_service::router(app),
@@ -161,14 +163,21 @@ async fn service_on_switch() -> (Service, Arc<Switch>) {
     (service, switch)
 }
 
+/// `POST /v1/compress`, which needs no storage: it must answer, whatever
+/// the store does (a test that would hang fails here instead).
 async fn compress(s: &Service, body: &[u8]) -> Answer {
-    s.as_tenant(
-        0,
-        Method::POST,
-        "/v1/compress?typesize=4",
-        body.to_vec(),
-    )
-    .await
+    let call = s.as_tenant(0, Method::POST, "/v1/compress?typesize=4", body.to_vec());
+    tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("compress waited on the store")
+}
+
+/// A request that needs the store: it must answer within the deadline.
+async fn get_frame(s: &Service) -> Answer {
+    let call = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new());
+    tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("a storage request outlived the storage deadline")
 }
 
 async fn ready(s: &Service) -> StatusCode {
@@ -207,9 +216,12 @@ async fn a_hanging_store_stops_only_what_needs_it_and_the_replica_recovers() {
     }
 
     // A storage request fails within the deadline, as 503 with Retry-After.
-    let a = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new()).await;
+    let a = get_frame(&s).await;
     assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(a.problem_type(), "urn:sandpress:problem:storage-unavailable");
+    assert_eq!(
+        a.problem_type(),
+        "urn:sandpress:problem:storage-unavailable"
+    );
     assert!(a.headers.contains_key("retry-after"));
     // The probes open the breaker: /readyz says so, and storage requests
     // are refused without asking the store.
@@ -219,17 +231,22 @@ async fn a_hanging_store_stops_only_what_needs_it_and_the_replica_recovers() {
         .await,
         "/readyz never said the store is down"
     );
-    let a = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new()).await;
-    assert_eq!(a.problem_type(), "urn:sandpress:problem:storage-unavailable");
+    let a = get_frame(&s).await;
+    assert_eq!(
+        a.problem_type(),
+        "urn:sandpress:problem:storage-unavailable"
+    );
     assert!(a.detail().contains("not asking it"), "{}", a.detail());
     compress(&s, &data).await.expect(StatusCode::OK);
 
     switch.hang.store(false, Ordering::SeqCst);
     assert!(
-        eventually(Duration::from_secs(10), async || ready(&s).await == StatusCode::OK).await,
+        eventually(Duration::from_secs(10), async || ready(&s).await
+            == StatusCode::OK)
+        .await,
         "/readyz never said the store is back"
     );
-    let a = s.as_tenant(0, Method::GET, "/v1/frames/f", Vec::new()).await;
+    let a = get_frame(&s).await;
     a.expect(StatusCode::OK);
     assert_eq!(a.body, data);
 }

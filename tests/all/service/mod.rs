@@ -6,6 +6,7 @@ mod append;
 mod commit;
 mod errors;
 mod frames;
+mod hanging_store;
 mod isolation;
 mod oneshot;
 mod ops;

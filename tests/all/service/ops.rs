@@ -58,6 +58,7 @@ async fn openapi_lists_every_route() {
         "POST /v1/frames/{name}/append",
         "GET /v1/frames",
         "GET /healthz",
+        "GET /readyz",
         "GET /metrics",
         "GET /openapi.json",
     ]

@@ -73,6 +73,7 @@ fn api() -> OpenApiRouter<App> {
         .routes(routes!(append::append_frame))
         .routes(routes!(frames::list_frames))
         .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
         .routes(routes!(ops::openapi_json))
 }

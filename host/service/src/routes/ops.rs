@@ -7,13 +7,34 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
+use super::problems::StorageUnavailable;
 use crate::app::App;
+use crate::problem::Problem;
 
 /// Alive and serving.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "The server is up", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok\n"
+}
+
+/// Ready for traffic: the store answers (the last probe was answered and
+/// the storage breaker is closed). A load balancer should send no requests
+/// to a replica that answers 503 here; `/healthz` says only that the
+/// process is alive.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready: the store answers", body = String),
+        StorageUnavailable,
+    ))]
+pub async fn readyz(State(app): State<App>) -> Result<&'static str, Problem> {
+    if app.storage_ready() {
+        Ok("ready\n")
+    } else {
+        Err(Problem::StorageUnavailable(
+            "the store does not answer its probes".into(),
+        ))
+    }
 }
 
 /// Counters and histograms in the Prometheus text format: requests by

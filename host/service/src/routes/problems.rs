@@ -60,8 +60,11 @@ problem_responses! {
         "A bad parameter, frame or plugin, a plugin the frame needs and you have not, or a plugin that failed (the problem's type says which)";
     /// 429: the tenant already runs as many requests as it may.
     TooManyRequests = 429, "The tenant already runs as many requests as it may";
-    /// 503: the store is unavailable.
-    StorageUnavailable = 503, "The store is unavailable";
-    /// 507: storing this would take the tenant past its quota.
-    InsufficientStorage = 507, "This would take the tenant past its storage quota";
+    /// 503: the store is unavailable (past the storage deadline, failing,
+    /// or the breaker is open).
+    StorageUnavailable = 503, "The store is unavailable: it did not answer within the storage deadline, failed, or failed repeatedly and is not asked until it answers again (Retry-After)";
+    /// 507: storing this would take the tenant past its quota, or the
+    /// store itself is full.
+    InsufficientStorage = 507,
+        "No room: this would take the tenant past its storage quota (storage-quota), or the store itself is full (storage-full)";
 }

@@ -33,13 +33,17 @@ use crate::tenant::source::TenantsSource;
 
 pub(crate) mod commit;
 pub mod config;
+mod full;
+pub mod guard;
 pub mod metered;
 mod remote;
 pub(crate) mod upload;
 
+pub(crate) use full::is_storage_full;
 pub(crate) use remote::RemoteSource;
 
 use config::{StorageConfig, StorageConfigError};
+use guard::{Guard, Guarded, Health};
 
 /// Size of the parts a frame is uploaded in.
 const PART_SIZE: usize = 8 << 20;
@@ -51,6 +55,12 @@ pub type StoreWrapper =
 /// All tenants' storage.
 #[derive(Clone)]
 pub struct Storage {
+    /// The store as given.
+    raw: Arc<dyn ObjectStore>,
+    /// The same behind the storage deadline and the circuit breaker
+    /// ([`guard`]): what every request goes through.
+    guarded: Arc<Guarded>,
+    /// `guarded`, as a store.
     store: Arc<dyn ObjectStore>,
     /// Whether replicas share it: then the tenants file is in it too.
     shared: bool,
@@ -124,11 +134,41 @@ impl Storage {
     /// Storage in any object store, for this server alone: the tenants
     /// file stays in the data directory.
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        let guarded = Arc::new(Guarded::new(store.clone(), Guard::default()));
         Storage {
-            store,
+            raw: store,
+            store: guarded.clone(),
+            guarded,
             shared: false,
             wrap: None,
         }
+    }
+
+    /// The same storage behind `guard`'s deadline, breaker and probe
+    /// period (a fresh breaker).
+    pub fn guarded_by(self, guard: Guard) -> Self {
+        let guarded = Arc::new(Guarded::new(self.raw.clone(), guard));
+        Storage {
+            store: guarded.clone(),
+            guarded,
+            ..self
+        }
+    }
+
+    /// The deadline, breaker and probe period requests go through.
+    pub fn guard(&self) -> Guard {
+        self.guarded.guard()
+    }
+
+    /// What the requests and probes have seen of the store.
+    pub fn health(&self) -> &Arc<Health> {
+        self.guarded.health()
+    }
+
+    /// Asks the store one cheap question within the deadline, whatever
+    /// the breaker says; an answer closes the breaker.
+    pub async fn probe(&self) -> bool {
+        self.guarded.probe().await
     }
 
     /// Storage in an object store that several replicas share: the
@@ -180,11 +220,15 @@ pub struct TenantStore {
     store: Arc<dyn ObjectStore>,
 }
 
-/// A storage failure as an answer: a missing object is 404, the rest 503
-/// (the store is unreachable or failing; the client may retry).
+/// A storage failure as an answer: a missing object is 404, a store with
+/// no room 507 `storage-full`, the rest 503 (the store is unreachable or
+/// failing, or past its deadline; the client may retry).
 pub(crate) fn problem(e: object_store::Error) -> Problem {
     match e {
         object_store::Error::NotFound { .. } => Problem::NotFound("no such object".into()),
+        other if is_storage_full(&other) => {
+            Problem::StorageFull(sandpress_core::error::one_line(&other))
+        }
         other => Problem::StorageUnavailable(sandpress_core::error::one_line(&other)),
     }
 }
