@@ -21,6 +21,7 @@
 //!   [`checksums::VLMETA_NAME`]), checked on every read unless
 //!   [`DParams::check`](sandpress_core::DParams::check) is off.
 
+mod array;
 mod edit;
 mod index;
 mod layout;
@@ -39,6 +40,7 @@ mod writer;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use array::NdArrayFile;
 pub use ordered::CHUNKS_PER_THREAD;
 pub use persist::SChunkFile;
 pub use pipelined::PipelinedWriter;
@@ -48,6 +50,8 @@ pub use source::ReadAt;
 pub use summary::{ChunkForm, ChunkRun, FrameSummary};
 pub use writer::{FrameStats, FrameWriter, temp_beside};
 
+#[cfg(test)]
+mod array_tests;
 #[cfg(test)]
 mod pipelined_tests;
 #[cfg(test)]

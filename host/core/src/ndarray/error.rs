@@ -113,6 +113,9 @@ pub enum ArrayError {
         /// What does not match.
         reason: String,
     },
+    /// The super-chunk or frame has no `b2nd` metalayer.
+    #[error("not an N-d array: no b2nd metalayer")]
+    NotAnArray,
     /// The super-chunk or the pipeline failed.
     #[error(transparent)]
     Core(#[from] Error),
