@@ -77,6 +77,7 @@ use serde_json::{Value, json};
 
 use crate::common::sandbox;
 
+mod arrays;
 mod bench;
 mod blosc2_plugin;
 mod from_python;

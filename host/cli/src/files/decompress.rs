@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use sandpress_core::format::b2nd::B2ndMeta;
+use sandpress_core::ndarray::{ArrayError, Layout};
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{DParams, Registry};
 use sandpress_frame::Frame;
@@ -116,6 +118,12 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         check: !a.no_check,
         ..DParams::default()
     });
+    if let Some((meta, layout)) = frame
+        .array_layout()
+        .with_context(|| a.input.display().to_string())?
+    {
+        return run_array(a, &frame, &meta, &layout, output.as_deref());
+    }
     let npy = match (a.raw, frame.metalayer(npy::METALAYER)) {
         (false, Some(m)) => Some(NpyHeader::from_metalayer(m)?),
         _ => None,
@@ -137,6 +145,77 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
         frame.nbytes(),
         frame.nchunks()
     ))
+}
+
+/// Decompresses a frame holding an N-d array (`b2nd`): its items in C
+/// order, after a `.npy` header with its shape and dtype when the output's
+/// name ends in `.npy` (and `--raw` is not given).
+fn run_array(
+    a: &DecompressArgs,
+    frame: &Frame,
+    meta: &B2ndMeta,
+    layout: &Layout,
+    output: Option<&Path>,
+) -> Result<String> {
+    let npy = output
+        .filter(|p| !a.raw && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")))
+        .map(|_| NpyHeader {
+            descr: meta.dtype.clone(),
+            fortran_order: false,
+            shape: meta.shape.clone(),
+        });
+    let mut atomic = output.map(AtomicFile::create).transpose()?;
+    match &mut atomic {
+        Some(f) => write_array(frame, layout, npy.as_ref(), f.file(), &a.input)?,
+        None => write_array(
+            frame,
+            layout,
+            npy.as_ref(),
+            std::io::stdout().lock(),
+            &a.input,
+        )?,
+    }
+    if let Some(f) = atomic {
+        f.commit()?;
+    }
+    a.common.finish(&a.input, output)?;
+    let name = output.map_or("stdout".into(), |p| p.display().to_string());
+    let shape: Vec<String> = meta.shape.iter().map(u64::to_string).collect();
+    Ok(format!(
+        "{name}: array ({}) of {}, {} bytes from {} chunks",
+        shape.join(", "),
+        meta.dtype,
+        layout.nbytes(),
+        frame.nchunks()
+    ))
+}
+
+/// Writes the array of `frame` in C order (after `npy`'s header, if any)
+/// to `sink`, a band of rows of chunks at a time.
+fn write_array(
+    frame: &Frame,
+    layout: &Layout,
+    npy: Option<&NpyHeader>,
+    sink: impl Write,
+    input: &Path,
+) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, sink);
+    if let Some(h) = npy {
+        out.write_all(&h.to_bytes()).context("writing the output")?;
+    }
+    let bar = progress::bar(Some(layout.nbytes()), "decompressing");
+    frame
+        .array_in_order(|bytes: &[u8]| {
+            out.write_all(bytes).context("writing the output")?;
+            bar.inc(bytes.len() as u64);
+            Ok::<_, anyhow::Error>(())
+        })
+        .map_err(|e| match e.downcast::<ArrayError>() {
+            Ok(array) => anyhow::Error::new(array).context(input.display().to_string()),
+            Err(other) => other,
+        })?;
+    bar.finish_and_clear();
+    out.flush().context("writing the output")
 }
 
 /// Writes the bytes of `frame` (after `npy`'s header, if any) into

@@ -48,6 +48,7 @@ pub fn run(a: &InfoArgs, out: &mut dyn Write) -> Result<()> {
     let frame = super::open_frame(&a.input)?;
     let summary = frame.summary(a.chunks)?;
     write_layout(out, &a.input, &summary)?;
+    write_array(out, &frame)?;
     write_runs(out, &summary.runs)?;
     write_metalayers(out, &frame)?;
     write_plugins(out, &frame)?;
@@ -88,6 +89,35 @@ fn write_layout(out: &mut dyn Write, path: &Path, s: &FrameSummary) -> Result<()
         s.filters,
         s.splitmode.map_or("forward-compatible", SplitMode::name)
     )?;
+    Ok(())
+}
+
+/// The N-d array a `b2nd` metalayer describes: shape, chunk and block
+/// shapes, dtype; a metalayer that does not read is shown, not fatal.
+fn write_array(out: &mut dyn Write, frame: &Frame) -> Result<()> {
+    let tuple = |v: &[u64]| match v {
+        [one] => format!("({one},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    match frame.array_layout() {
+        Ok(None) => {}
+        Ok(Some((meta, layout))) => writeln!(
+            out,
+            "  array       shape {}, chunks {}, blocks {}, dtype {} ({} bytes in C order)",
+            tuple(layout.shape()),
+            tuple(layout.chunkshape()),
+            tuple(layout.blockshape()),
+            meta.dtype,
+            layout.nbytes()
+        )?,
+        Err(e) => writeln!(out, "  array       unreadable b2nd metalayer: {e}")?,
+    }
     Ok(())
 }
 
