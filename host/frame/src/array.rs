@@ -15,8 +15,8 @@ use sandpress_format::b2nd::{self, B2ndMeta};
 
 use crate::{Frame, FrameStats, FrameWriter, ReadAt, SChunkFile};
 
-/// Bytes of C-order output assembled before each hand-over to the sink
-/// (at least one row of chunks along the first axis per thread).
+/// Bytes of C-order output assembled before each hand-over to the sink,
+/// at least (see [`Frame::array_in_order`]).
 const BAND_BYTES: u64 = 64 << 20;
 
 impl<S: ReadAt> ChunkSource for Frame<S> {
@@ -95,50 +95,43 @@ impl<S: ReadAt> Frame<S> {
         Ok(out)
     }
 
-    /// Hands the whole array to `sink` in C order, a band of rows of
-    /// chunks along the first axis at a time (about 64 MiB, at least one
-    /// row of chunks per thread), so memory stays bounded for any array.
-    /// Returns what was decoded.
+    /// Hands the whole array to `sink` in C order, a piece at a time
+    /// ([`Layout::pieces`]): rows of chunks along the first axis, about
+    /// 64 MiB, or one row of chunks per thread up to 256 MiB; less when a
+    /// row of chunks is larger (memory stays bounded whatever the shape a
+    /// file claims). Returns what was decoded.
     pub fn array_in_order<E: From<ArrayError>>(
         &self,
         sink: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<SliceStats, E> {
-        self.array_in_bands(BAND_BYTES, sink)
+        let layout = self.layout_or_refuse()?;
+        let chunk_row = match layout.shape().first() {
+            Some(&s) if s > 0 => (layout.nbytes() / s).saturating_mul(layout.chunkshape()[0]),
+            _ => 0,
+        };
+        let threads = self.dparams.nthreads as u64;
+        let band = threads
+            .saturating_mul(chunk_row)
+            .clamp(BAND_BYTES, 4 * BAND_BYTES);
+        self.array_in_pieces(&layout, band, sink)
     }
 
-    /// [`array_in_order`](Self::array_in_order) in bands of about
-    /// `band_bytes`.
-    pub(crate) fn array_in_bands<E: From<ArrayError>>(
+    /// [`array_in_order`](Self::array_in_order) in pieces of at most
+    /// `max_bytes` (or one item).
+    pub(crate) fn array_in_pieces<E: From<ArrayError>>(
         &self,
-        band_bytes: u64,
+        layout: &Layout,
+        max_bytes: u64,
         mut sink: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<SliceStats, E> {
-        let layout = self.layout_or_refuse()?;
-        let reader = self.reader(&layout);
-        let shape = layout.shape();
-        let mut whole: Vec<Range<u64>> = shape.iter().map(|&s| 0..s).collect();
-        if layout.nitems() == 0 || shape.is_empty() {
-            let mut out = vec![0; layout.nbytes() as usize];
-            let stats = reader.slice_into(&whole, &mut out)?;
-            sink(&out)?;
-            return Ok(stats);
-        }
-        let row = layout.nbytes() / shape[0];
-        let c0 = layout.chunkshape()[0];
-        let chunk_rows = (band_bytes / (row * c0).max(1))
-            .max(self.dparams.nthreads as u64)
-            .max(1);
-        let rows = chunk_rows.saturating_mul(c0);
+        let reader = self.reader(layout);
         let mut buf = Vec::new();
         let mut stats = SliceStats::default();
-        let mut start = 0;
-        while start < shape[0] {
-            let end = start.saturating_add(rows).min(shape[0]);
-            whole[0] = start..end;
-            buf.resize(((end - start) * row) as usize, 0);
-            stats = stats + reader.slice_into(&whole, &mut buf)?;
+        for piece in layout.pieces(max_bytes) {
+            let items: u64 = Layout::slice_shape(&piece).iter().product();
+            buf.resize((items * layout.itemsize() as u64) as usize, 0);
+            stats = stats + reader.slice_into(&piece, &mut buf)?;
             sink(&buf)?;
-            start = end;
         }
         Ok(stats)
     }

@@ -55,18 +55,27 @@ fn a_saved_array_reads_back_as_slices_and_in_c_order() {
             nthreads,
             ..DParams::default()
         });
-        // Bands of one row of chunks, and of everything at once.
-        for band in [1, 1 << 30] {
+        // Pieces of one item, of a part of a row, of rows, of everything.
+        for max in [1, 7, 300, 1 << 30] {
             let mut out = Vec::new();
             let stats = f
-                .array_in_bands(band, |b: &[u8]| {
+                .array_in_pieces(&layout, max, |b: &[u8]| {
                     out.extend_from_slice(b);
                     Ok::<_, ArrayError>(())
                 })
                 .unwrap();
-            assert_eq!(out, data, "{nthreads} threads, bands of {band}");
-            assert_eq!(stats.chunks, 9);
+            assert_eq!(out, data, "{nthreads} threads, pieces of {max} bytes");
+            if max == 1 << 30 {
+                assert_eq!(stats.chunks, 9);
+            }
         }
+        let mut out = Vec::new();
+        f.array_in_order(|b: &[u8]| {
+            out.extend_from_slice(b);
+            Ok::<_, ArrayError>(())
+        })
+        .unwrap();
+        assert_eq!(out, data);
     }
     let back = <NdArray as NdArrayFile>::open(&path, Registry::new()).unwrap();
     assert_eq!(back.to_c_order().unwrap(), data);

@@ -13,11 +13,13 @@ mod array;
 mod copy;
 mod error;
 mod layout;
+mod pieces;
 mod read;
 
 pub use array::NdArray;
 pub use error::{ArrayError, LayoutError, SliceError};
 pub use layout::{BlockHit, ChunkHit, Layout};
+pub use pieces::Pieces;
 pub use read::{ArrayReader, ChunkSource, SliceStats};
 
 #[cfg(test)]
