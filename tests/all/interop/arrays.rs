@@ -84,3 +84,120 @@ fn python_blosc2_arrays_decompress_in_c_order() {
         "{out}"
     );
 }
+
+/// Reads the arrays `sandpress_arrays_open_in_python_blosc2` wrote, listed
+/// in `manifest.json`: each must open as an `NDArray` with the shape,
+/// chunks, blocks and dtype asked for, and equal the raw C-order bytes
+/// beside it, whole and in a slice.
+const CHECK_ARRAYS: &str = r#"
+import ast, json, sys, blosc2, numpy as np
+d = sys.argv[1]
+for e in json.load(open(f"{d}/manifest.json")):
+    s = e["dtype"]
+    dt = np.dtype(ast.literal_eval(s) if s.startswith("[") else s)
+    want = np.frombuffer(open(f"{d}/{e['name']}.raw", "rb").read(), dtype=dt).reshape(e["shape"])
+    a = blosc2.open(f"{d}/{e['name']}.b2nd")
+    assert isinstance(a, blosc2.NDArray), (e, type(a))
+    got = (a.shape, a.chunks, a.blocks, a.dtype)
+    assert got == (tuple(e["shape"]), tuple(e["chunks"]), tuple(e["blocks"]), dt), (e, got)
+    assert (a[...] == want).all(), e
+    if want.ndim:
+        sl = tuple(slice(n // 3, n - n // 4) for n in want.shape)
+        assert (a[sl] == want[sl]).all(), e
+"#;
+
+#[test]
+fn sandpress_arrays_open_in_python_blosc2() {
+    use sandpress_core::ndarray::{Layout, NdArray};
+    use sandpress_core::{DParams, FilterChain};
+    use sandpress_frame::NdArrayFile;
+
+    require_python_blosc2!();
+    let dir = workdir("arrays-out");
+    let d = dir.path();
+    fn f8(i: u64) -> Vec<u8> {
+        (i as f64 * 0.5 - 3.0).to_le_bytes().to_vec()
+    }
+    fn i4(i: u64) -> Vec<u8> {
+        ((i as i32) * 37 - 1000).to_le_bytes().to_vec()
+    }
+    fn b1(i: u64) -> Vec<u8> {
+        vec![u8::from(i % 3 == 0)]
+    }
+    fn c16(i: u64) -> Vec<u8> {
+        [f8(i), f8(i + 1000)].concat()
+    }
+    fn rec(i: u64) -> Vec<u8> {
+        [i4(i), f8(i)].concat()
+    }
+    type Item = fn(u64) -> Vec<u8>;
+    let cases: [(&str, &[u64], &[u64], &[u64], &str, Item, u8, &[u8]); 6] = [
+        (
+            "f8",
+            &[30, 40],
+            &[10, 20],
+            &[5, 10],
+            "<f8",
+            f8,
+            ids::ZSTD,
+            &[ids::SHUFFLE],
+        ),
+        (
+            "i4",
+            &[7, 9, 11],
+            &[3, 4, 5],
+            &[2, 3, 2],
+            "<i4",
+            i4,
+            ids::LZ4,
+            &[ids::BITSHUFFLE],
+        ),
+        ("b1", &[100], &[33], &[8], "|b1", b1, ids::BLOSCLZ, &[]),
+        (
+            "c16",
+            &[5, 6, 2, 3],
+            &[2, 4, 2, 2],
+            &[2, 2, 1, 2],
+            "<c16",
+            c16,
+            ids::ZSTD,
+            &[ids::SHUFFLE],
+        ),
+        (
+            "rec",
+            &[13],
+            &[5],
+            &[2],
+            "[('a', '<i4'), ('b', '<f8')]",
+            rec,
+            ids::LZ4,
+            &[],
+        ),
+        ("scalar", &[], &[], &[], "<f8", f8, ids::ZSTD, &[]),
+    ];
+    let mut manifest = Vec::new();
+    for (name, shape, chunks, blocks, dtype, item, codec, filters) in cases {
+        let itemsize = item(0).len();
+        let layout = Layout::new(shape, chunks, blocks, itemsize).unwrap();
+        let data: Vec<u8> = (0..layout.nitems()).flat_map(item).collect();
+        let cp = CParams {
+            codec,
+            filters: FilterChain::of(&filters.iter().map(|&f| (f, 0)).collect::<Vec<_>>()).unwrap(),
+            ..CParams::default()
+        };
+        let a = NdArray::from_c_order(
+            layout,
+            dtype,
+            cp,
+            DParams::default(),
+            Registry::new(),
+            &data,
+        )
+        .unwrap();
+        a.save(d.join(format!("{name}.b2nd"))).unwrap();
+        std::fs::write(d.join(format!("{name}.raw")), &data).unwrap();
+        manifest.push(json!({"name": name, "shape": shape, "chunks": chunks, "blocks": blocks, "dtype": dtype}));
+    }
+    std::fs::write(d.join("manifest.json"), Value::Array(manifest).to_string()).unwrap();
+    python_ok(CHECK_ARRAYS, d);
+}
