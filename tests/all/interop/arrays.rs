@@ -122,7 +122,7 @@ fn sandpress_arrays_open_in_python_blosc2() {
         ((i as i32) * 37 - 1000).to_le_bytes().to_vec()
     }
     fn b1(i: u64) -> Vec<u8> {
-        vec![u8::from(i % 3 == 0)]
+        vec![u8::from(i.is_multiple_of(3))]
     }
     fn c16(i: u64) -> Vec<u8> {
         [f8(i), f8(i + 1000)].concat()
@@ -130,8 +130,18 @@ fn sandpress_arrays_open_in_python_blosc2() {
     fn rec(i: u64) -> Vec<u8> {
         [i4(i), f8(i)].concat()
     }
-    type Item = fn(u64) -> Vec<u8>;
-    let cases: [(&str, &[u64], &[u64], &[u64], &str, Item, u8, &[u8]); 6] = [
+    /// Name, shape, chunks, blocks, dtype, item maker, codec, filters.
+    type Case<'a> = (
+        &'a str,
+        &'a [u64],
+        &'a [u64],
+        &'a [u64],
+        &'a str,
+        fn(u64) -> Vec<u8>,
+        u8,
+        &'a [u8],
+    );
+    let cases: [Case; 6] = [
         (
             "f8",
             &[30, 40],
