@@ -10,10 +10,13 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Not locked for the whole run: `serve`'s threads write to stderr
+    // too, and a lock held here by the main thread would block the first
+    // of them for good (and the runtime worker it runs on with it).
     let code = sandpress::cli::run(
         std::env::args_os(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
     );
     ExitCode::from(code as u8)
 }

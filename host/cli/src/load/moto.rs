@@ -98,6 +98,19 @@ impl Moto {
     pub fn restore(&self) -> Result<()> {
         self.relay.restore()
     }
+
+    /// Makes the store hang: the relay closes its open connections and
+    /// from now on accepts connections, takes what they send and answers
+    /// nothing, as an endpoint whose backend stopped does.
+    pub fn hang(&self) {
+        self.relay.hang(true);
+    }
+
+    /// Ends a [`hang`](Self::hang): held connections are closed and new
+    /// ones reach the store again.
+    pub fn unhang(&self) {
+        self.relay.hang(false);
+    }
 }
 
 impl Drop for Moto {
@@ -124,6 +137,8 @@ struct Relay {
 #[derive(Default)]
 struct RelayState {
     cut: AtomicBool,
+    /// Accept and answer nothing.
+    hang: AtomicBool,
     /// Open connections (both ends), closed by a cut.
     open: Mutex<Vec<TcpStream>>,
     /// Bumped at each cut: an accept loop of an older generation stops.
@@ -153,6 +168,10 @@ impl Relay {
                     return;
                 }
                 let Ok(conn) = conn else { continue };
+                if state.hang.load(Ordering::Acquire) {
+                    hold(&state, conn);
+                    continue;
+                }
                 let Ok(up) = TcpStream::connect(target) else {
                     continue;
                 };
@@ -184,6 +203,19 @@ impl Relay {
         }
     }
 
+    fn hang(&self, hang: bool) {
+        self.state.hang.store(hang, Ordering::Release);
+        for s in self
+            .state
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
     fn restore(&self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(10);
         let listener = loop {
@@ -199,6 +231,15 @@ impl Relay {
         self.serve(listener);
         Ok(())
     }
+}
+
+/// Keeps `conn` open, reading what it sends and answering nothing, until
+/// the relay closes it.
+fn hold(state: &Arc<RelayState>, mut conn: TcpStream) {
+    if let Ok(c) = conn.try_clone() {
+        state.open.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+    }
+    std::thread::spawn(move || std::io::copy(&mut conn, &mut std::io::sink()));
 }
 
 /// Copies bytes both ways between `a` and `b` until either side closes.

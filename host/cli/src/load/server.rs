@@ -59,6 +59,25 @@ impl Server {
         Some(kb * 1024)
     }
 
+    /// Sends it SIGTERM (the `kill` command) and waits up to `within` for
+    /// it to exit: its exit status, or `None` if it is still running.
+    pub fn terminate(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        if !sent.is_ok_and(|s| s.success()) {
+            return None;
+        }
+        let start = std::time::Instant::now();
+        while start.elapsed() < within {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+
     /// Kills it with SIGKILL and waits.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
