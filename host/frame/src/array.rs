@@ -105,29 +105,47 @@ impl<S: ReadAt> Frame<S> {
         sink: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<SliceStats, E> {
         let layout = self.layout_or_refuse()?;
-        let chunk_row = match layout.shape().first() {
-            Some(&s) if s > 0 => (layout.nbytes() / s).saturating_mul(layout.chunkshape()[0]),
+        let whole: Vec<Range<u64>> = layout.shape().iter().map(|&s| 0..s).collect();
+        self.array_slice_in_order(&whole, sink)
+    }
+
+    /// [`array_in_order`](Self::array_in_order) for the hyperslab `slice`
+    /// only: its items in C order, a bounded piece at a time, decoding
+    /// only the chunks and blocks it touches.
+    pub fn array_slice_in_order<E: From<ArrayError>>(
+        &self,
+        slice: &[Range<u64>],
+        sink: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<SliceStats, E> {
+        let layout = self.layout_or_refuse()?;
+        layout.check_slice(slice).map_err(ArrayError::from)?;
+        let chunk_row = match slice.first() {
+            Some(r) if r.end > r.start => {
+                let items: u64 = Layout::slice_shape(&slice[1..]).iter().product();
+                (items * layout.itemsize() as u64).saturating_mul(layout.chunkshape()[0])
+            }
             _ => 0,
         };
         let threads = self.dparams.nthreads as u64;
         let band = threads
             .saturating_mul(chunk_row)
             .clamp(BAND_BYTES, 4 * BAND_BYTES);
-        self.array_in_pieces(&layout, band, sink)
+        self.array_in_pieces(&layout, slice, band, sink)
     }
 
-    /// [`array_in_order`](Self::array_in_order) in pieces of at most
-    /// `max_bytes` (or one item).
+    /// The items of `slice` in C order, in pieces of at most `max_bytes`
+    /// (or one item).
     pub(crate) fn array_in_pieces<E: From<ArrayError>>(
         &self,
         layout: &Layout,
+        slice: &[Range<u64>],
         max_bytes: u64,
         mut sink: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<SliceStats, E> {
         let reader = self.reader(layout);
         let mut buf = Vec::new();
         let mut stats = SliceStats::default();
-        for piece in layout.pieces(max_bytes) {
+        for piece in layout.slice_pieces(slice, max_bytes) {
             let items: u64 = Layout::slice_shape(&piece).iter().product();
             buf.resize((items * layout.itemsize() as u64) as usize, 0);
             stats = stats + reader.slice_into(&piece, &mut buf)?;

@@ -50,6 +50,7 @@ fn a_saved_array_reads_back_as_slices_and_in_c_order() {
     );
     let slice: [Range<u64>; 3] = [3..12, 5..7, 1..4];
     assert_eq!(f.array_slice(&slice).unwrap(), a.get_slice(&slice).unwrap());
+    let whole = [0..23, 0..17, 0..5];
     for nthreads in [1, 2] {
         f.set_dparams(DParams {
             nthreads,
@@ -59,7 +60,7 @@ fn a_saved_array_reads_back_as_slices_and_in_c_order() {
         for max in [1, 7, 300, 1 << 30] {
             let mut out = Vec::new();
             let stats = f
-                .array_in_pieces(&layout, max, |b: &[u8]| {
+                .array_in_pieces(&layout, &whole, max, |b: &[u8]| {
                     out.extend_from_slice(b);
                     Ok::<_, ArrayError>(())
                 })
@@ -76,6 +77,21 @@ fn a_saved_array_reads_back_as_slices_and_in_c_order() {
         })
         .unwrap();
         assert_eq!(out, data);
+        // A slice, streamed in pieces.
+        let mut out = Vec::new();
+        f.array_slice_in_order(&slice, |b: &[u8]| {
+            out.extend_from_slice(b);
+            Ok::<_, ArrayError>(())
+        })
+        .unwrap();
+        assert_eq!(out, a.get_slice(&slice).unwrap());
+        let mut out = Vec::new();
+        f.array_in_pieces(&layout, &slice, 5, |b: &[u8]| {
+            out.extend_from_slice(b);
+            Ok::<_, ArrayError>(())
+        })
+        .unwrap();
+        assert_eq!(out, a.get_slice(&slice).unwrap());
     }
     let back = <NdArray as NdArrayFile>::open(&path, Registry::new()).unwrap();
     assert_eq!(back.to_c_order().unwrap(), data);

@@ -23,13 +23,16 @@ open(f"{d}/cube.want", "wb").write(c.ravel().tobytes())
 "#;
 
 /// Checks that `arr.npy` is the array python-blosc2 wrote, shape and dtype
-/// included.
+/// included, and `rows.npy` and `row.npy` its slices `[10:20, 5:15]` and
+/// `[3]`.
 const CHECK_NPY: &str = r#"
 import sys, blosc2, numpy as np
 d = sys.argv[1]
-got, want = np.load(f"{d}/arr.npy"), blosc2.open(f"{d}/arr.b2nd")[...]
-assert got.shape == (30, 40) and got.dtype == np.dtype("<f8"), (got.shape, got.dtype)
-assert (got == want).all()
+a = blosc2.open(f"{d}/arr.b2nd")
+for name, want in [("arr", a[...]), ("rows", a[10:20, 5:15]), ("row", a[3])]:
+    got = np.load(f"{d}/{name}.npy")
+    assert got.shape == want.shape and got.dtype == np.dtype("<f8"), (name, got.shape, got.dtype)
+    assert (got == want).all(), name
 "#;
 
 fn python_ok(code: &str, dir: &Path) {
@@ -69,13 +72,18 @@ fn python_blosc2_arrays_decompress_in_c_order() {
             );
         }
     }
-    let (code, _, err) = run_cli(&[
-        "decompress",
-        path_arg(&d.join("arr.b2nd")),
-        "-o",
-        path_arg(&d.join("arr.npy")),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let arr = d.join("arr.b2nd");
+    for (name, slice) in [
+        ("arr", None),
+        ("rows", Some("10:20,5:15")),
+        ("row", Some("3")),
+    ] {
+        let out = d.join(format!("{name}.npy"));
+        let mut args = vec!["decompress", path_arg(&arr), "-o", path_arg(&out)];
+        args.extend(slice.iter().flat_map(|s| ["--slice", s]));
+        let (code, _, err) = run_cli(&args);
+        assert_eq!(code, 0, "{name}: {err}");
+    }
     python_ok(CHECK_NPY, d);
     let (code, out, err) = run_cli(&["info", path_arg(&d.join("arr.b2nd"))]);
     assert_eq!(code, 0, "{err}");
@@ -210,4 +218,78 @@ fn sandpress_arrays_open_in_python_blosc2() {
     }
     std::fs::write(d.join("manifest.json"), Value::Array(manifest).to_string()).unwrap();
     python_ok(CHECK_ARRAYS, d);
+}
+
+/// `sandpress decompress --slice` on an array sandpress wrote (no python
+/// needed): the slice's items in C order, and typed refusals.
+#[test]
+fn decompress_writes_slices_of_arrays() {
+    use sandpress_core::DParams;
+    use sandpress_core::ndarray::{Layout, NdArray};
+    use sandpress_frame::NdArrayFile;
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let layout = Layout::new(&[23, 17, 5], &[10, 6, 5], &[4, 4, 2], 2).unwrap();
+    let data: Vec<u8> = (0..layout.nbytes()).map(|i| (i * 7 / 5) as u8).collect();
+    let cp = CParams::default();
+    let a = NdArray::from_c_order(
+        layout,
+        "<i2",
+        cp,
+        DParams::default(),
+        Registry::new(),
+        &data,
+    )
+    .unwrap();
+    let input = d.join("a.b2nd");
+    a.save(&input).unwrap();
+    let raw = d.join("s.raw");
+    for (spec, slice) in [
+        ("3:12,5:7,1:4", [3..12, 5..7, 1..4]),
+        ("-1,:,::1", [22..23, 0..17, 0..5]),
+        ("", [0..23, 0..17, 0..5]),
+        ("5:5", [5..5, 0..17, 0..5]),
+    ] {
+        let (code, _, err) = run_cli(&[
+            "decompress",
+            path_arg(&input),
+            "-o",
+            path_arg(&raw),
+            "-f",
+            "--slice",
+            spec,
+        ]);
+        assert_eq!(code, 0, "{spec}: {err}");
+        assert!(
+            std::fs::read(&raw).unwrap() == a.get_slice(&slice).unwrap(),
+            "{spec}"
+        );
+    }
+    for (spec, words) in [("0:2:2", "step"), ("23", "outside"), ("1,2,3,4", "indices")] {
+        let (code, _, err) = run_cli(&[
+            "decompress",
+            path_arg(&input),
+            "-o",
+            path_arg(&raw),
+            "-f",
+            "--slice",
+            spec,
+        ]);
+        assert_ne!(code, 0, "{spec}");
+        assert!(err.contains(words), "{spec}: {err}");
+    }
+    let (code, _, err) = run_cli(&[
+        "decompress",
+        path_arg(&input),
+        "-o",
+        path_arg(&raw),
+        "-f",
+        "--rm",
+        "--slice",
+        "1",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--rm"), "{err}");
+    assert!(input.exists());
 }

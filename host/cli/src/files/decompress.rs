@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use sandpress_core::format::b2nd::B2ndMeta;
-use sandpress_core::ndarray::{ArrayError, Layout};
+use sandpress_core::ndarray::{ArrayError, Layout, SliceSpec, SliceStats};
 use sandpress_core::plugin::PluginKind;
 use sandpress_core::{DParams, Registry};
 use sandpress_frame::Frame;
@@ -35,6 +35,11 @@ pub struct DecompressArgs {
     /// Do not check chunks against the checksums the frame records.
     #[arg(long)]
     pub no_check: bool,
+    /// Only this slice of an array frame (b2nd), indexed as in NumPy:
+    /// 10:20,:,3 (steps of 1; an integer drops its axis). Decodes only the
+    /// chunks and blocks the slice touches.
+    #[arg(long, value_name = "INDEX", allow_hyphen_values = true)]
+    pub slice: Option<String>,
 }
 
 fn derive_output(input: &Path) -> Result<PathBuf> {
@@ -124,6 +129,12 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
     {
         return run_array(a, &frame, &meta, &layout, output.as_deref());
     }
+    if a.slice.is_some() {
+        bail!(
+            "{}: --slice needs an N-d array frame (a b2nd metalayer), and this frame has none",
+            a.input.display()
+        );
+    }
     let npy = match (a.raw, frame.metalayer(npy::METALAYER)) {
         (false, Some(m)) => Some(NpyHeader::from_metalayer(m)?),
         _ => None,
@@ -157,55 +168,60 @@ fn run_array(
     layout: &Layout,
     output: Option<&Path>,
 ) -> Result<String> {
+    if a.slice.is_some() && a.common.rm {
+        bail!("--rm with --slice would remove the array after writing a part of it");
+    }
+    let spec =
+        SliceSpec::parse(a.slice.as_deref().unwrap_or(""), layout.shape()).context("--slice")?;
+    let shape = spec.shape();
     let npy = output
         .filter(|p| !a.raw && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")))
         .map(|_| NpyHeader {
             descr: meta.dtype.clone(),
             fortran_order: false,
-            shape: meta.shape.clone(),
+            shape: shape.clone(),
         });
+    let nbytes = shape.iter().product::<u64>() * layout.itemsize() as u64;
     let mut atomic = output.map(AtomicFile::create).transpose()?;
-    match &mut atomic {
-        Some(f) => write_array(frame, layout, npy.as_ref(), f.file(), &a.input)?,
-        None => write_array(
-            frame,
-            layout,
-            npy.as_ref(),
-            std::io::stdout().lock(),
-            &a.input,
-        )?,
-    }
+    let write =
+        |sink: &mut dyn Write| write_array(frame, &spec, nbytes, npy.as_ref(), sink, &a.input);
+    let stats = match &mut atomic {
+        Some(f) => write(f.file())?,
+        None => write(&mut std::io::stdout().lock())?,
+    };
     if let Some(f) = atomic {
         f.commit()?;
     }
     a.common.finish(&a.input, output)?;
     let name = output.map_or("stdout".into(), |p| p.display().to_string());
-    let shape: Vec<String> = meta.shape.iter().map(u64::to_string).collect();
+    let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
     Ok(format!(
-        "{name}: array ({}) of {}, {} bytes from {} chunks",
-        shape.join(", "),
+        "{name}: array ({}) of {}, {nbytes} bytes; {} chunk reads, {} blocks decoded",
+        dims.join(", "),
         meta.dtype,
-        layout.nbytes(),
-        frame.nchunks()
+        stats.chunks,
+        stats.blocks
     ))
 }
 
-/// Writes the array of `frame` in C order (after `npy`'s header, if any)
-/// to `sink`, a band of rows of chunks at a time.
+/// Writes the items of `spec` (`nbytes` of them) of the array of `frame`
+/// in C order, after `npy`'s header if any, to `sink`, a bounded piece at
+/// a time.
 fn write_array(
     frame: &Frame,
-    layout: &Layout,
+    spec: &SliceSpec,
+    nbytes: u64,
     npy: Option<&NpyHeader>,
-    sink: impl Write,
+    sink: &mut dyn Write,
     input: &Path,
-) -> Result<()> {
+) -> Result<SliceStats> {
     let mut out = BufWriter::with_capacity(1 << 20, sink);
     if let Some(h) = npy {
         out.write_all(&h.to_bytes()).context("writing the output")?;
     }
-    let bar = progress::bar(Some(layout.nbytes()), "decompressing");
-    frame
-        .array_in_order(|bytes: &[u8]| {
+    let bar = progress::bar(Some(nbytes), "decompressing");
+    let stats = frame
+        .array_slice_in_order(&spec.ranges, |bytes: &[u8]| {
             out.write_all(bytes).context("writing the output")?;
             bar.inc(bytes.len() as u64);
             Ok::<_, anyhow::Error>(())
@@ -215,7 +231,8 @@ fn write_array(
             Err(other) => other,
         })?;
     bar.finish_and_clear();
-    out.flush().context("writing the output")
+    out.flush().context("writing the output")?;
+    Ok(stats)
 }
 
 /// Writes the bytes of `frame` (after `npy`'s header, if any) into

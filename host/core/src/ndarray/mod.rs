@@ -15,12 +15,14 @@ mod error;
 mod layout;
 mod pieces;
 mod read;
+mod spec;
 
 pub use array::NdArray;
 pub use error::{ArrayError, LayoutError, SliceError};
 pub use layout::{BlockHit, ChunkHit, Layout};
 pub use pieces::Pieces;
 pub use read::{ArrayReader, ChunkSource, SliceStats};
+pub use spec::{SliceSpec, SliceSpecError};
 
 #[cfg(test)]
 mod array_tests;

@@ -10,6 +10,9 @@ use super::layout::Layout;
 /// are the array's C-order bytes; see [`Layout::pieces`].
 #[derive(Debug, Clone)]
 pub struct Pieces {
+    /// Where the hyperslab cut into pieces starts.
+    base: Vec<u64>,
+    /// Its extent along each axis.
     shape: Vec<u64>,
     /// The axis the pieces advance along; axes before it are one index
     /// each, axes after it whole.
@@ -38,10 +41,21 @@ impl Layout {
     /// assert_eq!(p[1], [5..10, 0..40]);
     /// ```
     pub fn pieces(&self, max_bytes: u64) -> Pieces {
-        let shape = self.shape().to_vec();
+        let whole: Vec<Range<u64>> = self.shape().iter().map(|&s| 0..s).collect();
+        self.slice_pieces(&whole, max_bytes)
+    }
+
+    /// [`pieces`](Self::pieces) of the hyperslab `slice` (checked by the
+    /// caller, [`Layout::check_slice`]): hyperslabs whose C-order bytes,
+    /// one after the other, are the slice's C-order bytes.
+    pub fn slice_pieces(&self, slice: &[Range<u64>], max_bytes: u64) -> Pieces {
+        let base: Vec<u64> = slice.iter().map(|r| r.start).collect();
+        let shape = Layout::slice_shape(slice);
         let nd = shape.len();
-        if nd == 0 || self.nitems() == 0 {
+        let nitems: u64 = shape.iter().product();
+        if nd == 0 || nitems == 0 {
             return Pieces {
+                base,
                 shape,
                 axis: 0,
                 step: 1,
@@ -49,7 +63,7 @@ impl Layout {
                 single: true,
             };
         }
-        let mut row = self.nbytes();
+        let mut row = nitems.saturating_mul(self.itemsize() as u64);
         let mut axis = nd - 1;
         for (k, &s) in shape.iter().enumerate() {
             row /= s;
@@ -66,6 +80,7 @@ impl Layout {
         let step = fit / unit * unit;
         Pieces {
             next: Some((vec![0; axis], 0)),
+            base,
             shape,
             axis,
             step,
@@ -79,14 +94,24 @@ impl Iterator for Pieces {
 
     fn next(&mut self) -> Option<Vec<Range<u64>>> {
         let (prefix, start) = self.next.take()?;
+        let b = &self.base;
         if self.single {
-            return Some(self.shape.iter().map(|&s| 0..s).collect());
+            return Some(self.shape.iter().zip(b).map(|(&s, &o)| o..o + s).collect());
         }
         let k = self.axis;
         let end = start.saturating_add(self.step).min(self.shape[k]);
-        let mut piece: Vec<Range<u64>> = prefix.iter().map(|&i| i..i + 1).collect();
-        piece.push(start..end);
-        piece.extend(self.shape[k + 1..].iter().map(|&s| 0..s));
+        let mut piece: Vec<Range<u64>> = prefix
+            .iter()
+            .zip(b)
+            .map(|(&i, &o)| o + i..o + i + 1)
+            .collect();
+        piece.push(b[k] + start..b[k] + end);
+        piece.extend(
+            self.shape[k + 1..]
+                .iter()
+                .zip(&b[k + 1..])
+                .map(|(&s, &o)| o..o + s),
+        );
         if end < self.shape[k] {
             self.next = Some((prefix, end));
         } else {
@@ -146,6 +171,18 @@ mod tests {
                 next_item += items;
             }
             prop_assert_eq!(next_item, l.nitems());
+            // Of a slice: shifted by its start, covering it in C order.
+            let slice: Vec<Range<u64>> = shape.iter().map(|&s| s / 3..s - s / 4).collect();
+            let sub = Layout::slice_shape(&slice);
+            let mut next_item = 0;
+            for piece in l.slice_pieces(&slice, max_bytes) {
+                let rel: Vec<Range<u64>> =
+                    piece.iter().zip(&slice).map(|(r, s)| r.start - s.start..r.end - s.start).collect();
+                prop_assert!(rel.iter().zip(&sub).all(|(r, &n)| r.end <= n));
+                prop_assert_eq!(first_item(&rel, &sub), next_item);
+                next_item += Layout::slice_shape(&rel).iter().product::<u64>();
+            }
+            prop_assert_eq!(next_item, sub.iter().product::<u64>());
         }
     }
 
