@@ -36,8 +36,12 @@ pub(crate) fn chunk_buffer(spare: &mut Vec<Vec<u8>>, n: usize) -> Vec<u8> {
     }
 }
 
-/// The two ends of an ordered pipeline, both on the calling thread.
-pub(crate) trait Ends {
+/// The source and the sink of an ordered pipeline, both run on the calling
+/// thread: [`next`](Self::next) gives the pieces of work (chunks read, or
+/// chunks to decode), the workers make something of each, and
+/// [`done`](Self::done) takes those results back in the source's order
+/// (writes them out).
+pub(crate) trait SourceAndSink {
     /// A piece of work.
     type Item: Send;
     /// What the work made of it.
@@ -76,7 +80,7 @@ pub(crate) fn run<E, W>(
     work: &W,
 ) -> Result<(), E::Error>
 where
-    E: Ends,
+    E: SourceAndSink,
     W: Fn(u64, E::Item) -> E::Output + Sync,
 {
     let pool = if nthreads > 1 {
@@ -156,7 +160,7 @@ where
 /// The pipeline on the calling thread alone.
 fn in_turn<E, W>(ends: &mut E, work: &W) -> Result<(), E::Error>
 where
-    E: Ends,
+    E: SourceAndSink,
     W: Fn(u64, E::Item) -> E::Output + Sync,
 {
     let mut i = 0;
@@ -195,7 +199,7 @@ mod tests {
         }
     }
 
-    impl Ends for Squares {
+    impl SourceAndSink for Squares {
         type Item = u64;
         type Output = u64;
         type Error = String;

@@ -2,7 +2,7 @@
 //! chunks side by side and writing them in order overlap, with a bounded
 //! number of chunks in memory.
 
-use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
+use super::ordered::{self, CHUNKS_PER_THREAD, SourceAndSink};
 use super::writer::{FrameStats, FrameWriter};
 use sandpress_core::error::{Error, Result};
 use sandpress_core::params::CParams;
@@ -306,7 +306,7 @@ struct Stream<'a, R, P> {
     ended: bool,
 }
 
-impl<R, P, E> Ends for Stream<'_, R, P>
+impl<R, P, E> SourceAndSink for Stream<'_, R, P>
 where
     R: FnMut(&mut [u8]) -> std::result::Result<usize, E>,
     P: FnMut(u64),

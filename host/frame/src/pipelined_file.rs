@@ -6,7 +6,7 @@ use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
-use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
+use super::ordered::{self, CHUNKS_PER_THREAD, SourceAndSink};
 use super::reader::Frame;
 use super::source::{ReadAt, write_all_at};
 use sandpress_core::error::{Error, Result};
@@ -93,7 +93,7 @@ struct Places<'a, S: ReadAt, P> {
     spare: Vec<Vec<u8>>,
 }
 
-impl<S: ReadAt, P: FnMut(u64)> Ends for Places<'_, S, P> {
+impl<S: ReadAt, P: FnMut(u64)> SourceAndSink for Places<'_, S, P> {
     type Item = Job;
     type Output = Written;
     type Error = Error;

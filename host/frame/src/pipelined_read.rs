@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::ordered::{self, CHUNKS_PER_THREAD, Ends};
+use super::ordered::{self, CHUNKS_PER_THREAD, SourceAndSink};
 use super::reader::Frame;
 use super::source::ReadAt;
 use sandpress_core::error::{Error, Result};
@@ -116,7 +116,7 @@ struct Chunks<'a, S: ReadAt, K> {
     spare: Vec<Vec<u8>>,
 }
 
-impl<S, K, E> Ends for Chunks<'_, S, K>
+impl<S, K, E> SourceAndSink for Chunks<'_, S, K>
 where
     S: ReadAt,
     K: FnMut(usize, &[u8]) -> std::result::Result<(), E>,
