@@ -45,6 +45,11 @@ pub struct ServeArgs {
     /// it answering, and requests that need it get 503 at once.
     #[arg(long, default_value_t = Guard::default().deadline.as_secs())]
     pub storage_timeout_seconds: u64,
+    /// On SIGTERM or Ctrl-C: seconds requests in flight may take to finish
+    /// (no new connection is accepted) before they are cut off; a write
+    /// cut off leaves no frame.
+    #[arg(long, default_value_t = ServeOptions::DEFAULT_DRAIN.as_secs())]
+    pub drain_seconds: u64,
 }
 
 /// `sandpress tenant …`.
@@ -89,6 +94,7 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
     let options = ServeOptions {
         workers: a.workers,
         idle_worker: std::time::Duration::from_secs(a.idle_seconds),
+        drain: std::time::Duration::from_secs(a.drain_seconds),
         ..ServeOptions::new(a.listen)
     };
     let store = match StorageConfig::load(&a.data)?.s3 {

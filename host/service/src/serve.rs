@@ -17,6 +17,10 @@ pub struct ServeOptions {
     pub workers: usize,
     /// A worker idle this long exits, and its plugin instances with it.
     pub idle_worker: Duration,
+    /// On SIGTERM or Ctrl-C: how long requests in flight may take to
+    /// finish before they are cut off (no new connection is accepted
+    /// meanwhile). A write cut off leaves no frame.
+    pub drain: Duration,
 }
 
 impl ServeOptions {
@@ -24,6 +28,8 @@ impl ServeOptions {
     pub const DEFAULT_WORKERS: usize = 64;
     /// Default of [`idle_worker`](Self::idle_worker).
     pub const DEFAULT_IDLE_WORKER: Duration = Duration::from_secs(30);
+    /// Default of [`drain`](Self::drain).
+    pub const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
 
     /// Defaults for listening on `listen`: [`Self::DEFAULT_WORKERS`]
     /// workers (64), idle after [`Self::DEFAULT_IDLE_WORKER`] (30 s).
@@ -38,6 +44,7 @@ impl ServeOptions {
             listen,
             workers: Self::DEFAULT_WORKERS,
             idle_worker: Self::DEFAULT_IDLE_WORKER,
+            drain: Self::DEFAULT_DRAIN,
         }
     }
 }
@@ -88,7 +95,7 @@ pub fn run(
         .thread_name("sandpress-serve")
         .build()
         .map_err(|source| ServeError::Runtime { source })?;
-    runtime.block_on(async move {
+    runtime.block_on(async {
         let app = App::open(config).await?;
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
@@ -98,11 +105,30 @@ pub fn run(
             })?;
         let serving = |source| ServeError::Serve { source };
         ready(listener.local_addr().map_err(serving)?);
-        axum::serve(listener, router(app))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(serving)
-    })
+        let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+        let told = stopping.clone();
+        let serve = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+            shutdown().await;
+            told.notify_one();
+        });
+        tokio::select! {
+            served = serve => served.map_err(serving),
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(options.drain).await;
+            } => {
+                eprintln!(
+                    "sandpress serve: requests still running after the {:?} drain are cut off",
+                    options.drain
+                );
+                Ok(())
+            }
+        }
+    })?;
+    // Pipeline work of requests cut off may still run on worker threads:
+    // the process does not wait for it.
+    runtime.shutdown_timeout(Duration::ZERO);
+    Ok(())
 }
 
 async fn shutdown() {
