@@ -25,6 +25,11 @@ impl<S: ReadAt> ChunkSource for Frame<S> {
         Frame::chunk(self, i).map(Cow::Owned)
     }
 
+    fn chunk_for_blocks(&self, i: u64, blocks: &[usize]) -> Result<Cow<'_, [u8]>, Error> {
+        let i = usize::try_from(i).unwrap_or(usize::MAX);
+        Frame::chunk_for_blocks(self, i, blocks).map(Cow::Owned)
+    }
+
     fn checksum(&self, i: u64) -> Option<u64> {
         Frame::checksum(self, usize::try_from(i).ok()?)
     }

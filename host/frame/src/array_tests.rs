@@ -3,9 +3,11 @@
 
 use std::ops::Range;
 
-use sandpress_core::ndarray::{ArrayError, Layout, NdArray, SliceStats};
+use sandpress_core::FilterChain;
+use sandpress_core::ndarray::{ArrayError, ArrayReader, ChunkSource, Layout, NdArray, SliceStats};
 use sandpress_core::{CParams, DParams, Registry};
 use sandpress_format::b2nd::{self, B2ndMeta};
+use sandpress_format::ids;
 
 use super::*;
 
@@ -171,6 +173,94 @@ fn frames_that_are_not_arrays_or_do_not_match_are_refused() {
                 matches!(err, ArrayError::Meta(b2nd::B2ndError::Version { found: 1 })),
                 "{err}"
             ),
+        }
+    }
+}
+
+/// A frame in memory that counts the bytes read from it.
+struct Counted(Vec<u8>, std::sync::atomic::AtomicU64);
+
+impl ReadAt for Counted {
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(self.0.len() as u64)
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        self.1
+            .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        self.0.read_exact_at(buf, offset)
+    }
+}
+
+/// A frame read through `chunk_part` with every chunk read in parts.
+struct InParts<'a>(&'a Frame<Counted>);
+
+impl ChunkSource for InParts<'_> {
+    fn chunk(&self, i: u64) -> Result<std::borrow::Cow<'_, [u8]>, sandpress_core::Error> {
+        ChunkSource::chunk(self.0, i)
+    }
+    fn chunk_for_blocks(
+        &self,
+        i: u64,
+        blocks: &[usize],
+    ) -> Result<std::borrow::Cow<'_, [u8]>, sandpress_core::Error> {
+        self.0
+            .chunk_part(i as usize, blocks, 0)
+            .map(std::borrow::Cow::Owned)
+    }
+}
+
+#[test]
+fn slices_read_only_the_blocks_they_touch_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for filters in [
+        vec![(ids::SHUFFLE, 0)],
+        vec![(ids::DELTA, 0), (ids::SHUFFLE, 0)],
+    ] {
+        let layout = Layout::new(&[60, 90], &[30, 45], &[10, 15], 8).unwrap();
+        let data: Vec<u8> = (0..layout.nitems())
+            .map(|i| ((i * 2654435761) % 1000) as f64)
+            .flat_map(f64::to_le_bytes)
+            .collect();
+        let cp = CParams {
+            filters: FilterChain::of(&filters).unwrap(),
+            ..CParams::default()
+        };
+        let a = NdArray::from_c_order(
+            layout,
+            "<f8",
+            cp,
+            DParams::default(),
+            Registry::new(),
+            &data,
+        )
+        .unwrap();
+        let path = dir.path().join("l.b2nd");
+        a.save(&path).unwrap();
+        let src = Counted(std::fs::read(&path).unwrap(), Default::default());
+        let f = Frame::from_source(src, &path).unwrap();
+        let (_, layout) = f.array_layout().unwrap().unwrap();
+        let reader = ArrayReader {
+            layout: &layout,
+            src: &InParts(&f),
+            dparams: &DParams::default(),
+            registry: &Registry::new(),
+        };
+        let chunk_len = f.chunk(3).unwrap().len() as u64;
+        for slice in [
+            [31..33, 50..52],
+            [0..60, 0..90],
+            [5..40, 44..46],
+            [59..60, 89..90],
+        ] {
+            let mut out = vec![0; Layout::slice_shape(&slice).iter().product::<u64>() as usize * 8];
+            f.src.1.store(0, std::sync::atomic::Ordering::SeqCst);
+            reader.slice_into(&slice, &mut out).unwrap();
+            assert_eq!(out, a.get_slice(&slice).unwrap(), "{filters:?} {slice:?}");
+            if slice == [31..33, 50..52] {
+                // One block of chunk 3 (and block 0 with delta): a fraction of it.
+                let read = f.src.1.load(std::sync::atomic::Ordering::SeqCst);
+                assert!(read * 3 < chunk_len, "{read} of {chunk_len} bytes");
+            }
         }
     }
 }

@@ -22,6 +22,7 @@
 //!   [`DParams::check`](sandpress_core::DParams::check) is off.
 
 mod array;
+mod array_lazy;
 mod edit;
 mod index;
 mod layout;

@@ -23,6 +23,15 @@ pub trait ChunkSource: Sync {
     /// The compressed bytes of chunk `i`.
     fn chunk(&self, i: u64) -> Result<Cow<'_, [u8]>, Error>;
 
+    /// Chunk `i` with at least what decoding `blocks` needs (its header,
+    /// its block starts, those blocks' streams); other bytes may be zeros.
+    /// A source where a read costs (a file, an object store) reads only
+    /// those; the default is the whole chunk.
+    fn chunk_for_blocks(&self, i: u64, blocks: &[usize]) -> Result<Cow<'_, [u8]>, Error> {
+        let _ = blocks;
+        self.chunk(i)
+    }
+
     /// The checksum recorded for chunk `i`'s uncompressed bytes, if any
     /// ([`checksums`]); checked when a whole chunk is decoded.
     fn checksum(&self, _i: u64) -> Option<u64> {
@@ -193,7 +202,14 @@ impl<S: ChunkSource> ArrayReader<'_, S> {
         dp: &DParams,
     ) -> Result<SliceStats, ArrayError> {
         let l = self.layout;
-        let bytes = self.src.chunk(hit.index)?;
+        let blocks = l.blocks_touched(&hit.coords, slice);
+        let partial = blocks.len() < l.blocks_per_chunk();
+        let bytes = if partial {
+            let wanted: Vec<usize> = blocks.iter().map(|b| b.index).collect();
+            self.src.chunk_for_blocks(hit.index, &wanted)?
+        } else {
+            self.src.chunk(hit.index)?
+        };
         let dec = BlockDecoder::new(&bytes, dp, self.registry, hit.index)?;
         let h = dec.header();
         if h.nbytes as usize != l.chunk_nbytes() {
@@ -206,10 +222,8 @@ impl<S: ChunkSource> ArrayReader<'_, S> {
                 ),
             });
         }
-        let blocks = l.blocks_touched(&hit.coords, slice);
         let bn = l.block_nbytes();
-        let own_blocks = h.blocksize as usize == bn;
-        if own_blocks && blocks.len() < l.blocks_per_chunk() {
+        if h.blocksize as usize == bn && partial {
             with_buffer(bn, |buf| -> Result<(), ArrayError> {
                 for b in &blocks {
                     dec.decode(b.index, buf)?;
@@ -222,6 +236,14 @@ impl<S: ChunkSource> ArrayReader<'_, S> {
             let blocks = blocks.len() as u64 + u64::from(first);
             return Ok(SliceStats { chunks: 1, blocks });
         }
+        let nblocks = h.nblocks() as u64;
+        drop(dec);
+        // Only some blocks were read: read it all.
+        let bytes = if partial {
+            self.src.chunk(hit.index)?
+        } else {
+            bytes
+        };
         // Touched whole, or stored in blocks of another size: decode it all.
         with_buffer(l.chunk_nbytes(), |buf| -> Result<(), ArrayError> {
             decompress_chunk(&bytes, dp, self.registry, hit.index, buf)?;
@@ -241,7 +263,7 @@ impl<S: ChunkSource> ArrayReader<'_, S> {
         })?;
         Ok(SliceStats {
             chunks: 1,
-            blocks: h.nblocks() as u64,
+            blocks: nblocks,
         })
     }
 }
