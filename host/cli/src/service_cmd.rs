@@ -50,6 +50,36 @@ pub struct ServeArgs {
     /// cut off leaves no frame.
     #[arg(long, default_value_t = ServeOptions::DEFAULT_DRAIN.as_secs())]
     pub drain_seconds: u64,
+    /// Log lines on stderr as `text` or `json` (one object a line); which
+    /// events is set by RUST_LOG (default `info`: an access-log event per
+    /// request, warnings and errors).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How `sandpress serve` writes its log.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Sends the service's log events to stderr in `format`, filtered by
+/// RUST_LOG (default `info`).
+fn init_log(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    // A second `serve` in the same process (tests) keeps the first's log.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 /// `sandpress tenant …`.
@@ -97,6 +127,7 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
         drain: std::time::Duration::from_secs(a.drain_seconds),
         ..ServeOptions::new(a.listen)
     };
+    init_log(a.log_format);
     let store = match StorageConfig::load(&a.data)?.s3 {
         Some(s3) => s3.describe(),
         None => a.data.join("store").display().to_string(),

@@ -384,7 +384,7 @@ impl App {
 
 /// Says that the tenants stay as they were, and why.
 fn keeping_tenants(why: &str) {
-    eprintln!("sandpress serve: keeping the tenants as they were: {why}");
+    tracing::warn!(error = %why, "tenants not refreshed; keeping the last good copy");
 }
 
 /// Probes the store every [`Guard::probe_every`] while the service lives:
@@ -421,10 +421,7 @@ async fn relist_usage(inner: std::sync::Weak<Inner>) {
         drop(inner);
         for t in all {
             if let Err(p) = t.relist_usage().await {
-                eprintln!(
-                    "sandpress serve: tenant {}: usage not listed: {p}",
-                    t.name()
-                );
+                tracing::warn!(tenant = %t.name(), error = %p, "usage not listed");
             }
         }
     }

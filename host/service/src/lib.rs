@@ -25,6 +25,7 @@
 //!
 //! [`Sandbox`]: sandpress_sandbox::Sandbox
 
+pub mod access;
 mod app;
 mod body;
 mod jobs;

@@ -101,6 +101,9 @@ pub struct ProblemBody {
     pub status: u16,
     /// What went wrong with this request, on one line.
     pub detail: String,
+    /// The request's id (its `X-Request-Id`), as the server's logs name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -181,6 +184,7 @@ impl Problem {
             title: self.title().to_owned(),
             status: self.status().as_u16(),
             detail: self.to_string(),
+            request_id: crate::access::current_request_id().map(|id| id.to_string()),
         }
     }
 }
@@ -188,7 +192,11 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         if let Problem::Internal(cause) = &self {
-            eprintln!("sandpress serve: internal error: {cause}");
+            tracing::error!(
+                request_id = %crate::access::current_request_id().unwrap_or_default(),
+                error = %cause,
+                "internal error"
+            );
         }
         let body = serde_json::to_vec(&self.body()).unwrap_or_default();
         let mut response = (self.status(), body).into_response();

@@ -117,9 +117,9 @@ pub fn run(
                 stopping.notified().await;
                 tokio::time::sleep(options.drain).await;
             } => {
-                eprintln!(
-                    "sandpress serve: requests still running after the {:?} drain are cut off",
-                    options.drain
+                tracing::warn!(
+                    drain_seconds = options.drain.as_secs_f64(),
+                    "requests still running after the drain are cut off"
                 );
                 Ok(())
             }

@@ -11,10 +11,12 @@ mod plugins;
 mod problems;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::http::header::{self, AUTHORIZATION};
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
@@ -26,6 +28,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access;
 use crate::app::App;
 use crate::problem::{PluginCause, Problem, ProblemSlug};
 use crate::storage::TenantStore;
@@ -97,21 +100,28 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[derive(Clone, Default)]
 struct TenantName(Arc<std::sync::Mutex<Option<String>>>);
 
-/// Counts the answer: route, method, status, tenant, time; and the cause
-/// of a plugin's failure.
-async fn track(State(app): State<App>, mut req: Request, next: Next) -> Response {
+/// Gives the request its id, counts the answer (route, method, status,
+/// tenant, time; the cause of a plugin's failure) and writes its access-log
+/// entry once the answer's body is sent ([`access`]).
+async fn track(State(app): State<App>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().to_string();
+    let id = access::request_id(req.headers().get(access::HEADER));
+    let plugins = access::plugins_named(req.uri().query());
+    let bytes_in = Arc::new(AtomicU64::new(0));
+    let mut req = req.map(|body| access::count_in(body, bytes_in.clone()));
     let named = TenantName::default();
     req.extensions_mut().insert(named.clone());
     let start = Instant::now();
-    let response = next.run(req).await;
+    let mut response = access::with_request_id(id.clone(), next.run(req)).await;
     let name = named.0.lock().unwrap_or_else(|p| p.into_inner()).take();
     let m = app.metrics();
-    let tenant = name.map_or_else(|| "-".to_owned(), |n| m.tenant_label(&n));
+    let tenant = name
+        .as_deref()
+        .map_or_else(|| "-".to_owned(), |n| m.tenant_label(n));
     m.request(
         &route,
         &method,
@@ -124,7 +134,21 @@ async fn track(State(app): State<App>, mut req: Request, next: Next) -> Response
     } else if let Some(ProblemSlug("bad-plugin")) = response.extensions().get::<ProblemSlug>() {
         m.plugin_failure(&tenant, "refused-at-upload");
     }
-    response
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(access::HEADER, v);
+    }
+    let entry = access::Entry {
+        id,
+        method,
+        route,
+        tenant: name.unwrap_or_else(|| "-".to_owned()),
+        status: response.status().as_u16(),
+        plugins,
+        bytes_in,
+        bytes_out: 0,
+        start,
+    };
+    response.map(|body| access::count_out(body, entry))
 }
 
 /// The query string as `T`. One that does not parse is a 422 problem

@@ -290,10 +290,7 @@ impl Lock {
     async fn release(mut self) {
         self.held = false;
         if let Err(e) = self.store.delete(&self.path).await {
-            eprintln!(
-                "sandpress serve: cannot release the lock {}: {e}",
-                self.path
-            );
+            tracing::warn!(lock = %self.path, error = %e, "lock not released");
         }
     }
 }

@@ -109,10 +109,7 @@ impl Tenant {
                 continue;
             }
             if let Err(p) = self.reload(id, tag).await {
-                eprintln!(
-                    "sandpress serve: tenant {}: plugin {id} not loaded: {p}",
-                    self.name
-                );
+                tracing::warn!(tenant = %self.name, plugin = id, error = %p, "plugin not loaded");
                 self.plugins_mut().remove(&id);
             }
         }
