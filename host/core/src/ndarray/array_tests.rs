@@ -243,14 +243,22 @@ type Axis = (u64, u64, u64, u64, u64);
 fn case() -> impl Strategy<Value = (Vec<Axis>, usize, u8, usize)> {
     (1..=4usize, 1..=3usize).prop_flat_map(|(nd, itemsize)| {
         let max: u64 = if nd <= 2 { 40 } else { 9 };
+        // Weighted towards chunks smaller than the axis, blocks as long as
+        // the chunk and slices of the whole axis (chunks decoded whole, in
+        // place), with the rest random (chunks decoded block by block).
         let axis = (1..=max)
-            .prop_flat_map(|s: u64| (Just(s), 1..=s + 2))
+            .prop_flat_map(|s: u64| (Just(s), prop_oneof![3 => 1..=s, 1 => 1..=s + 2]))
             .prop_flat_map(|(s, c)| {
-                (Just(s), Just(c), 1..=c).prop_flat_map(|(s, c, b)| {
-                    (Just(s), Just(c), Just(b), 0..=s).prop_flat_map(|(s, c, b, lo)| {
-                        (Just(s), Just(c), Just(b), Just(lo), lo..=s)
-                    })
-                })
+                let b = prop_oneof![Just(c), 1..=c];
+                (Just(s), Just(c), b, prop::bool::weighted(0.4), 0..=s)
+            })
+            .prop_flat_map(|(s, c, b, whole, lo)| {
+                let (lo, hi) = if whole {
+                    (0, Just(s).boxed())
+                } else {
+                    (lo, (lo..=s).boxed())
+                };
+                (Just(s), Just(c), Just(b), Just(lo), hi)
             });
         (
             prop::collection::vec(axis, nd),

@@ -45,18 +45,36 @@ impl std::fmt::Debug for Case {
 }
 
 /// One axis: (shape, chunk, block, slice start, slice end), with chunk and
-/// block 0 allowed only along an empty axis, as C-Blosc2 does.
+/// block 0 allowed only along an empty axis, as C-Blosc2 does. Weighted
+/// towards what exercises every path: axes with items, chunks smaller than
+/// the axis, blocks as long as the chunk, slices of the whole axis.
 fn axis(max: u64) -> impl Strategy<Value = (u64, u64, u64, u64, u64)> {
-    (0..=max)
+    prop_oneof![1 => Just(0), 12 => 1..=max]
         .prop_flat_map(move |s| {
-            let chunk = if s == 0 { 0..=max + 1 } else { 1..=max + 1 };
+            let chunk = if s == 0 {
+                (0..=max + 1).boxed()
+            } else {
+                prop_oneof![3 => 1..=s, 1 => 1..=s + 1].boxed()
+            };
             (Just(s), chunk)
         })
         .prop_flat_map(|(s, c)| {
-            let block = if c == 0 { 0..=0 } else { 1..=c + 1 };
-            (Just(s), Just(c), block, 0..=s)
+            let block = if c == 0 {
+                Just(0).boxed()
+            } else {
+                prop_oneof![2 => Just(c), 2 => 1..=c, 1 => 1..=c + 1].boxed()
+            };
+            (Just(s), Just(c), block, prop::bool::weighted(0.4), 0..=s)
         })
-        .prop_flat_map(|(s, c, b, lo)| (Just(s), Just(c), Just(b), Just(lo), lo..=s))
+        .prop_flat_map(|(s, c, b, whole, lo)| {
+            let hi = if whole {
+                Just(s).boxed()
+            } else {
+                (lo..=s).boxed()
+            };
+            let lo = if whole { 0 } else { lo };
+            (Just(s), Just(c), Just(b), Just(lo), hi)
+        })
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -152,6 +170,10 @@ proptest! {
         let mut touched = BTreeSet::new();
         for hit in l.chunks_touched(&case.slice).unwrap() {
             let chunk = reference_chunk(&l, &case, hit.index);
+            if let Some(run) = l.chunk_run_in(&hit.coords, &case.slice) {
+                // A chunk said to be a run of the output is that run.
+                prop_assert_eq!(&chunk[..], &want[run]);
+            }
             for b in l.blocks_touched(&hit.coords, &case.slice) {
                 touched.insert((hit.index, b.index));
                 let decoded = &chunk[b.index * bn..(b.index + 1) * bn];

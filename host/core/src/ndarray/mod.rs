@@ -11,6 +11,7 @@
 
 mod array;
 mod copy;
+mod direct;
 mod error;
 mod layout;
 mod pieces;

@@ -244,10 +244,23 @@ impl<S: ChunkSource> ArrayReader<'_, S> {
         } else {
             bytes
         };
+        let check = dp.check && dp.postfilter.is_none();
+        if let Some(run) = l.chunk_run_in(&hit.coords, slice).filter(|_| !partial) {
+            // The chunk is a run of the output: decode it there.
+            let dst = &mut out[run];
+            decompress_chunk(&bytes, dp, self.registry, hit.index, dst)?;
+            if check {
+                checksums::check(hit.index, self.src.checksum(hit.index), dst)?;
+            }
+            return Ok(SliceStats {
+                chunks: 1,
+                blocks: nblocks,
+            });
+        }
         // Touched whole, or stored in blocks of another size: decode it all.
         with_buffer(l.chunk_nbytes(), |buf| -> Result<(), ArrayError> {
             decompress_chunk(&bytes, dp, self.registry, hit.index, buf)?;
-            if dp.check && dp.postfilter.is_none() {
+            if check {
                 checksums::check(hit.index, self.src.checksum(hit.index), buf)?;
             }
             for b in &blocks {
