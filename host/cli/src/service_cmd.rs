@@ -55,6 +55,11 @@ pub struct ServeArgs {
     /// request, warnings and errors).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The operator token that opens the admin API (/v1/admin/); else
+    /// the environment's SANDPRESS_ADMIN_TOKEN (which `ps` does not show).
+    /// Only its sha256 is kept. Without either, there is no admin API.
+    #[arg(long)]
+    pub admin_token: Option<String>,
 }
 
 /// How `sandpress serve` writes its log.
@@ -119,6 +124,12 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
             deadline: std::time::Duration::from_secs(a.storage_timeout_seconds.max(1)),
             ..Guard::default()
         },
+        admin_token_sha256: a
+            .admin_token
+            .clone()
+            .or_else(|| std::env::var("SANDPRESS_ADMIN_TOKEN").ok())
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| sandpress_service::tenant::file::token_hash(t.trim())),
         ..Config::new(&a.data)
     };
     let options = ServeOptions {

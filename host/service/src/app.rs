@@ -48,6 +48,9 @@ pub struct Config {
     /// deadline, and a store that keeps failing is not asked again until
     /// a probe finds it answering.
     pub storage_guard: Guard,
+    /// The sha256 (hex) of the operator token that opens `/v1/admin/`;
+    /// `None`: no admin API.
+    pub admin_token_sha256: Option<String>,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             refresh: Self::DEFAULT_REFRESH,
             usage_refresh: Self::DEFAULT_USAGE_REFRESH,
             storage_guard: Guard::default(),
+            admin_token_sha256: None,
         }
     }
 }
@@ -227,6 +231,21 @@ impl App {
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The sha256 of the operator token, if the admin API is on.
+    pub fn admin_token_sha256(&self) -> Option<&str> {
+        self.inner.config.admin_token_sha256.as_deref()
+    }
+
+    /// Makes the next request check the tenants file (this replica just
+    /// changed it).
+    pub fn tenants_changed(&self) {
+        *self
+            .inner
+            .checked_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Whether the store answers: the breaker is closed and the last

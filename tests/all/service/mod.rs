@@ -2,6 +2,7 @@
 //! router called directly), and tenant isolation. The real binary, end
 //! to end, is tested in `host/cli/tests/serve.rs` (it needs the binary).
 
+mod admin;
 mod append;
 mod commit;
 mod errors;

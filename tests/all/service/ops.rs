@@ -46,6 +46,12 @@ async fn openapi_lists_every_route() {
         }
     }
     let expected: BTreeSet<String> = [
+        "GET /v1/admin/tenants",
+        "GET /v1/admin/tenants/{name}",
+        "POST /v1/admin/tenants/{name}",
+        "DELETE /v1/admin/tenants/{name}",
+        "POST /v1/admin/tenants/{name}/token",
+        "PUT /v1/admin/tenants/{name}/limits",
         "PUT /v1/plugins/{id}",
         "DELETE /v1/plugins/{id}",
         "GET /v1/plugins",

@@ -2,6 +2,7 @@
 //! authentication, the layer that counts every answer in the metrics, and
 //! the OpenAPI description (`problems` holds its error answers).
 
+pub mod admin;
 mod append;
 mod conditions;
 mod frames;
@@ -75,6 +76,14 @@ fn api() -> OpenApiRouter<App> {
         .routes(routes!(frames::frame_info))
         .routes(routes!(append::append_frame))
         .routes(routes!(frames::list_frames))
+        .routes(routes!(admin::list_tenants))
+        .routes(routes!(
+            admin::get_tenant,
+            admin::add_tenant,
+            admin::remove_tenant
+        ))
+        .routes(routes!(admin::rotate_token))
+        .routes(routes!(admin::set_limits))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
