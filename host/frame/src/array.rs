@@ -19,6 +19,10 @@ use crate::{Frame, FrameStats, FrameWriter, ReadAt, SChunkFile};
 /// at least (see [`Frame::array_in_order`]).
 const BAND_BYTES: u64 = 64 << 20;
 
+/// Pieces from this size up are handed to the sink while the next one is
+/// decoded on another thread; smaller ones one after the other.
+const OVERLAP_ABOVE: usize = 1 << 20;
+
 impl<S: ReadAt> ChunkSource for Frame<S> {
     fn chunk(&self, i: u64) -> Result<Cow<'_, [u8]>, Error> {
         let i = usize::try_from(i).unwrap_or(usize::MAX);
@@ -139,7 +143,8 @@ impl<S: ReadAt> Frame<S> {
     }
 
     /// The items of `slice` in C order, in pieces of at most `max_bytes`
-    /// (or one item).
+    /// (or one item). Each piece is decoded while `sink` takes the one
+    /// before (on another thread, so that writing overlaps decoding).
     pub(crate) fn array_in_pieces<E: From<ArrayError>>(
         &self,
         layout: &Layout,
@@ -148,14 +153,36 @@ impl<S: ReadAt> Frame<S> {
         mut sink: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<SliceStats, E> {
         let reader = self.reader(layout);
-        let mut buf = Vec::new();
-        let mut stats = SliceStats::default();
-        for piece in layout.slice_pieces(slice, max_bytes) {
-            let items: u64 = Layout::slice_shape(&piece).iter().product();
+        let fill = |piece: &[Range<u64>], buf: &mut Vec<u8>| {
+            let items: u64 = Layout::slice_shape(piece).iter().product();
             buf.resize((items * layout.itemsize() as u64) as usize, 0);
-            stats = stats + reader.slice_into(&piece, &mut buf)?;
-            sink(&buf)?;
+            reader.slice_into(piece, buf)
+        };
+        let mut pieces = layout.slice_pieces(slice, max_bytes);
+        let Some(first) = pieces.next() else {
+            return Ok(SliceStats::default());
+        };
+        let (mut ready, mut spare) = (Vec::new(), Vec::new());
+        let mut stats = fill(&first, &mut ready)?;
+        for piece in pieces {
+            if ready.len() < OVERLAP_ABOVE {
+                sink(&ready)?;
+                stats = stats + fill(&piece, &mut ready)?;
+                continue;
+            }
+            let (decoded, sunk) = std::thread::scope(|s| {
+                let next = s.spawn(|| fill(&piece, &mut spare));
+                let sunk = sink(&ready);
+                let decoded = next
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (decoded, sunk)
+            });
+            sunk?;
+            stats = stats + decoded?;
+            std::mem::swap(&mut ready, &mut spare);
         }
+        sink(&ready)?;
         Ok(stats)
     }
 

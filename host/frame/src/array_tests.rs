@@ -264,3 +264,38 @@ fn slices_read_only_the_blocks_they_touch_from_the_file() {
         }
     }
 }
+
+#[test]
+fn pieces_of_megabytes_decode_while_the_sink_takes_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.b2nd");
+    let (a, data) = array(&[1024, 512], &[128, 512], &[16, 512], 8);
+    a.save(&path).unwrap();
+    let f = Frame::open(&path).unwrap();
+    let layout = a.layout().clone();
+    let whole = [0..1024, 0..512];
+    // Pieces of 2 MiB: two of them, the second decoded while the sink takes
+    // the one before.
+    let mut sizes = Vec::new();
+    let mut out = Vec::new();
+    let stats = f
+        .array_in_pieces(&layout, &whole, 2 << 20, |b: &[u8]| {
+            sizes.push(b.len());
+            out.extend_from_slice(b);
+            Ok::<_, ArrayError>(())
+        })
+        .unwrap();
+    assert_eq!(sizes, [2 << 20; 2]);
+    assert!(out == data);
+    assert_eq!(stats.chunks, 8);
+    // A sink that fails stops the stream with its error.
+    let mut calls = 0;
+    let err = f
+        .array_in_pieces(&layout, &whole, 2 << 20, |_: &[u8]| {
+            calls += 1;
+            Err(ArrayError::NotAnArray)
+        })
+        .unwrap_err();
+    assert!(matches!(err, ArrayError::NotAnArray));
+    assert_eq!(calls, 1);
+}
