@@ -146,11 +146,9 @@ impl<S: ReadAt> Frame<S> {
         let header_len = FrameHeader::peek_len(&prefix)?;
         let header = FrameHeader::parse(&read(0, u64::from(header_len), "frame header")?)?;
         if header.frame_len > size {
-            return Err(Error::Frame(FrameError::Truncated {
-                what: "the frame, as long as its header says",
-                offset: 0,
-                needed: header.frame_len,
-                available: size,
+            return Err(Error::Frame(FrameError::ShorterThanHeader {
+                header_says: header.frame_len,
+                file_has: size,
             }));
         }
         let frame_len = header.frame_len;

@@ -165,10 +165,19 @@ fn malformed_frames_get_typed_errors() {
     let frame = PYTHON_FRAME.to_vec();
     let n = frame.len();
     let err = |b: Vec<u8>| Frame::from_bytes(b).unwrap_err();
-    assert!(matches!(
-        err(frame[..n - 10].to_vec()),
-        Error::Frame(FrameError::Truncated { .. })
-    ));
+    let e = err(frame[..n - 10].to_vec());
+    assert!(
+        matches!(e, Error::Frame(FrameError::ShorterThanHeader { header_says, file_has })
+            if header_says == n as u64 && file_has == (n - 10) as u64),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "truncated: the header says {n} bytes, the file has {}",
+            n - 10
+        )
+    );
     assert!(matches!(
         err(frame[..50].to_vec()),
         Error::Frame(FrameError::Truncated { .. })

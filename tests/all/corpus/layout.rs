@@ -52,30 +52,32 @@ pub fn cases() -> Vec<Case> {
         case(
             "truncated-in-chunks.b2frame",
             || cut(python(), 300),
-            Open(error_matches!(Error::Frame(FrameError::Truncated {
-                what: "the frame, as long as its header says",
-                needed: 583,
-                available: 300,
-                ..
-            }))),
+            Open(error_matches!(Error::Frame(
+                FrameError::ShorterThanHeader {
+                    header_says: 583,
+                    file_has: 300,
+                }
+            ))),
         ),
         case(
             "truncated-in-index.b2frame",
             || cut(python(), 420),
-            Open(error_matches!(Error::Frame(FrameError::Truncated {
-                needed: 583,
-                available: 420,
-                ..
-            }))),
+            Open(error_matches!(Error::Frame(
+                FrameError::ShorterThanHeader {
+                    header_says: 583,
+                    file_has: 420,
+                }
+            ))),
         ),
         case(
             "truncated-in-trailer.b2frame",
             || cut(python(), 540),
-            Open(error_matches!(Error::Frame(FrameError::Truncated {
-                needed: 583,
-                available: 540,
-                ..
-            }))),
+            Open(error_matches!(Error::Frame(
+                FrameError::ShorterThanHeader {
+                    header_says: 583,
+                    file_has: 540,
+                }
+            ))),
         ),
         case(
             "truncated-in-chunks-frame-len-fixed.b2frame",

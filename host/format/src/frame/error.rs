@@ -21,6 +21,14 @@ pub enum FrameError {
         /// Bytes the frame has from `offset`.
         available: u64,
     },
+    /// The file is shorter than the frame length its header records.
+    #[error("truncated: the header says {header_says} bytes, the file has {file_has}")]
+    ShorterThanHeader {
+        /// The frame's length in its header.
+        header_says: u64,
+        /// The length of the file (or buffer).
+        file_has: u64,
+    },
     /// The frame does not start with `b2frame\0` in a msgpack header.
     #[error("not a Blosc2 frame: no b2frame magic at byte 0")]
     BadMagic,
