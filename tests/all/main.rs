@@ -5,6 +5,7 @@ mod conformance;
 mod corpus;
 mod demo;
 mod files;
+mod files_edges;
 mod files_parallel;
 mod hostile;
 mod integrity;

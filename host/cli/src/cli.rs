@@ -67,8 +67,9 @@ pub fn shorthands(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 }
 
 /// Runs the command line `args` (program name first): output on `out`,
-/// summaries and the one-line error on `err`. Returns the exit code: 0, or
-/// 1 on error (2 for bad arguments, as clap does).
+/// summaries and the one-line error on `err`. Returns the exit code: 0;
+/// 2 for a usage error (clap's message and usage text, as most commands
+/// do); 1 for any other error, with one line.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
     out: &mut dyn Write,
@@ -86,6 +87,11 @@ pub fn run(
         }
     };
     let none = |r: anyhow::Result<()>| r.map(|()| None);
+    match &cli.command {
+        Command::Compress(a) => guard_temp_files(&a.input, &a.common),
+        Command::Decompress(a) => guard_temp_files(&a.input, &a.common),
+        _ => {}
+    }
     let result = match cli.command {
         Command::Demo { threads } => none(crate::demo::run(threads, out)),
         Command::Bench(opts) => none(crate::bench::run(&opts, out)),
@@ -113,6 +119,21 @@ pub fn run(
             1
         }
     }
+}
+
+/// Removes the file commands' temporary files on SIGINT and SIGTERM (and
+/// stale ones of dead processes), in the output's directory (beside the
+/// input unless `-o` says otherwise) and the system's temporary directory.
+fn guard_temp_files(input: &std::path::Path, common: &crate::files::io::CommonArgs) {
+    use crate::files::{io, temp};
+    let mut dirs = vec![std::env::temp_dir()];
+    match common.output.as_deref() {
+        Some(o) if !io::is_dash(o) => dirs.push(temp::dir_of(o)),
+        Some(_) => {}
+        None if !io::is_dash(input) => dirs.push(temp::dir_of(input)),
+        None => {}
+    }
+    temp::guard(&dirs);
 }
 
 fn broken_pipe(e: &anyhow::Error) -> bool {

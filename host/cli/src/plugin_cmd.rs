@@ -49,9 +49,11 @@ pub struct NewArgs {
 pub struct CheckArgs {
     /// The component (.wasm).
     pub plugin: PathBuf,
-    /// Id to load it under.
-    #[arg(long, default_value_t = 160)]
-    pub id: u8,
+    /// Id to load it under (default: the id in the project's plugin.toml,
+    /// beside the component or above its build/ directory; for an example
+    /// component its suggested id; else 160).
+    #[arg(long)]
+    pub id: Option<u8>,
     /// The meta byte passed to every call.
     #[arg(long, default_value_t = 0)]
     pub meta: u8,
@@ -118,13 +120,14 @@ fn check_cmd(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         .limits(a.limits.limits())
         .build()
         .context("starting the WebAssembly sandbox")?;
-    let plugin = check::load(&sandbox, &name, a.id, &bytes)
+    let (id, id_from) = check_id(a, &bytes);
+    let plugin = check::load(&sandbox, &name, id, &bytes)
         .with_context(|| format!("{} does not meet the contract", a.plugin.display()))?;
     let imports = sandpress_tooling::componentize::imports(&bytes);
     let m = plugin.meta().clone();
     writeln!(
         out,
-        "{}: {} {} {:?}, {} bytes, sha256 {}, imports: {}",
+        "{}: {} {} ({id_from}) {:?}, {} bytes, sha256 {}, imports: {}",
         a.plugin.display(),
         m.kind,
         m.id,
@@ -146,8 +149,11 @@ fn check_cmd(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         match &c.outcome {
             Ok(note) => writeln!(
                 out,
-                "  ok    {:>8} bytes, typesize {}: {note}{speed}",
-                c.size, c.typesize
+                "  ok    {:>8} bytes, typesize {}, {}: {note}{}{speed}",
+                c.size,
+                c.typesize,
+                c.pattern,
+                raw_note(c)
             )?,
             Err(e) => {
                 failed += 1;
@@ -169,6 +175,45 @@ fn check_cmd(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     if failed > 0 {
         bail!("{failed} of {} cases failed", report.cases.len());
     }
-    writeln!(out, "all {} cases passed", report.cases.len())?;
+    let decoded = report.decoded();
+    if decoded == 0 && m.kind == sandpress_core::plugin::PluginKind::Codec {
+        bail!(
+            "the codec stored every case raw (patterns: {}): its decode was never exercised",
+            check::Pattern::ALL.map(check::Pattern::name).join(", ")
+        );
+    }
+    writeln!(
+        out,
+        "all {} cases passed, {decoded} of them decoded",
+        report.cases.len()
+    )?;
     Ok(())
+}
+
+/// `  (stored raw: walk, random)` when a codec declined patterns first.
+fn raw_note(c: &check::Case) -> String {
+    match (c.raw.len(), c.decoded) {
+        (0, _) => String::new(),
+        (_, true) => format!(" (stored raw first: {})", c.raw.join(", ")),
+        (n, false) if n == check::Pattern::ALL.len() => ", every pattern".into(),
+        (_, false) => String::new(),
+    }
+}
+
+/// The id to check a component under, and where it came from: `--id`,
+/// the project's plugin.toml, an example component's suggested id, or 160.
+fn check_id(a: &CheckArgs, bytes: &[u8]) -> (u8, &'static str) {
+    if let Some(id) = a.id {
+        return (id, "--id");
+    }
+    if let Some(id) = check::project_id(&a.plugin) {
+        return (id, "from plugin.toml");
+    }
+    if let Some(e) = sandpress_example_plugins::examples()
+        .iter()
+        .find(|e| e.bytes == bytes)
+    {
+        return (e.id, "the example's id");
+    }
+    (160, "the first user id: no --id, no plugin.toml")
 }

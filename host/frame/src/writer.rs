@@ -67,6 +67,8 @@ pub struct FrameWriter {
     used: UsedPlugins,
     embed: BTreeMap<(PluginKind, u8), Vec<u8>>,
     kept: Vec<PluginRecord>,
+    /// Sync the file to disk before it is renamed into place.
+    sync: bool,
 }
 
 impl FrameWriter {
@@ -121,8 +123,8 @@ impl FrameWriter {
         registry: Registry,
     ) -> Result<Self> {
         let tmp = tempfile::Builder::new()
-            .prefix(".sandpress-")
-            .suffix(".tmp")
+            .prefix(&temp_prefix())
+            .suffix(TEMP_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| Error::io("create a file in", dir, e))?;
         Self::start(tmp, None, cparams, chunksize, metalayers, registry)
@@ -173,6 +175,7 @@ impl FrameWriter {
             trailer: Trailer::default(),
             used: UsedPlugins::default(),
             embed: BTreeMap::new(),
+            sync: true,
             kept: Vec::new(),
         })
     }
@@ -355,7 +358,9 @@ impl FrameWriter {
         let mut file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         file.write_all(&header).map_err(io)?;
-        file.as_file().sync_all().map_err(io)?;
+        if self.sync {
+            file.as_file().sync_all().map_err(io)?;
+        }
         let stats = FrameStats {
             nchunks: self.locs.len(),
             nbytes: self.header.nbytes as u64,
@@ -364,8 +369,17 @@ impl FrameWriter {
         Ok((file, self.dest, stats))
     }
 
+    /// Whether [`finish`](Self::finish) syncs the file (and the rename) to
+    /// disk; it does by default. Without it a crash soon after may lose
+    /// the frame, as with `zstd` and `gzip` (which sync only when asked):
+    /// a caller that removes the input afterwards should sync.
+    pub fn set_sync(&mut self, sync: bool) {
+        self.sync = sync;
+    }
+
     /// Writes the index and trailer and renames the file into place.
     pub fn finish(self) -> Result<FrameStats> {
+        let sync = self.sync;
         let (file, dest, stats) = self.complete()?;
         let Some(dest) = dest else {
             return Err(Error::InvalidParam {
@@ -375,7 +389,9 @@ impl FrameWriter {
         };
         file.persist(&dest)
             .map_err(|e| Error::io("rename a temporary file to", &dest, e.error))?;
-        sync_dir(&dest);
+        if sync {
+            sync_dir(&dest);
+        }
         Ok(stats)
     }
 
@@ -391,6 +407,16 @@ impl FrameWriter {
     }
 }
 
+/// The start of the names of this process's temporary files,
+/// `.sandpress-PID-`: a front end can find its own (to remove them when
+/// interrupted) and tell those of a process that is gone.
+pub fn temp_prefix() -> String {
+    format!(".sandpress-{}-", std::process::id())
+}
+
+/// The end of the names of temporary files.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
 /// A temporary file in the directory of `dest` (so that renaming it to
 /// `dest` is atomic), removed if dropped before it is persisted.
 pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
@@ -399,8 +425,8 @@ pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
         _ => Path::new("."),
     };
     tempfile::Builder::new()
-        .prefix(".sandpress-")
-        .suffix(".tmp")
+        .prefix(&temp_prefix())
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a file in", dir, e))
 }

@@ -77,6 +77,14 @@ pub struct Case {
     pub size: usize,
     /// Item size.
     pub typesize: u32,
+    /// The data the case ran on ([`Pattern::name`]): for a codec the
+    /// first pattern it encoded, or the last it declined.
+    pub pattern: &'static str,
+    /// For a codec, the patterns it stored raw before one it encoded (all
+    /// of them when it encoded none).
+    pub raw: Vec<&'static str>,
+    /// Whether the plugin's decode (or backward) ran on this case.
+    pub decoded: bool,
     /// What happened: `Ok(note)` or the failure.
     pub outcome: Result<&'static str, String>,
     /// Round trips per second, as MB/s of block data, for timed sizes.
@@ -100,6 +108,87 @@ impl Report {
     /// Whether every case passed (a halted check did not).
     pub fn passed(&self) -> bool {
         self.halted.is_none() && self.cases.iter().all(|c| c.outcome.is_ok())
+    }
+
+    /// Cases where the plugin's decode (or backward) ran.
+    pub fn decoded(&self) -> usize {
+        self.cases.iter().filter(|c| c.decoded).count()
+    }
+}
+
+/// Data a case runs on. A codec may decline data it does not fit (the
+/// tutorial's repeat codec takes only a block of one repeated value): each
+/// codec case tries these in turn until one is encoded, so that decode is
+/// exercised too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// A random walk of items (smooth data, what most codecs take).
+    Walk,
+    /// One item repeated.
+    Repeat,
+    /// An arithmetic run of items, `start, start + step, …`.
+    Arithmetic,
+    /// A first item, then one other repeated: an arithmetic run after a
+    /// delta filter.
+    StartStep,
+    /// Pseudo-random bytes.
+    Random,
+}
+
+impl Pattern {
+    /// Every pattern, in the order a codec case tries them.
+    pub const ALL: [Pattern; 5] = [
+        Pattern::Walk,
+        Pattern::Repeat,
+        Pattern::Arithmetic,
+        Pattern::StartStep,
+        Pattern::Random,
+    ];
+
+    /// Its name in a report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pattern::Walk => "walk",
+            Pattern::Repeat => "repeated value",
+            Pattern::Arithmetic => "arithmetic run",
+            Pattern::StartStep => "start, step, step",
+            Pattern::Random => "random",
+        }
+    }
+
+    /// `size` bytes of this pattern in `typesize`-byte items
+    /// (little-endian; the last item cut when `size` is not a multiple).
+    pub fn block(self, size: usize, typesize: u32, seed: u64) -> Vec<u8> {
+        let ts = typesize.max(1) as usize;
+        let item = |v: u64| {
+            let mut b = v.to_le_bytes().to_vec();
+            b.resize(ts, 0);
+            b
+        };
+        let items = |f: &dyn Fn(u64) -> u64| {
+            let mut out: Vec<u8> = (0..size.div_ceil(ts) as u64)
+                .flat_map(|i| item(f(i)))
+                .collect();
+            out.truncate(size);
+            out
+        };
+        match self {
+            Pattern::Walk => block(size, typesize, seed),
+            Pattern::Repeat => items(&|_| 0x5a5a_1234 ^ seed),
+            Pattern::Arithmetic => items(&|i| 7 + 3 * i),
+            Pattern::StartStep => items(&|i| if i == 0 { 7 } else { 3 }),
+            Pattern::Random => {
+                let mut x = seed | 1;
+                (0..size)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x as u8
+                    })
+                    .collect()
+            }
+        }
     }
 }
 
@@ -157,6 +246,12 @@ fn info(size: usize, typesize: u32) -> BlockInfo {
     }
 }
 
+/// Notes of a round trip in which nothing was decoded.
+const STORED_RAW: [&str; 2] = [
+    "stored raw (the encoder declined)",
+    "stored raw (no smaller)",
+];
+
 /// One round trip of `input`; `Ok(note)` when it came back identical.
 fn round_trip(
     p: &AnyPlugin,
@@ -168,10 +263,10 @@ fn round_trip(
         AnyPlugin::Codec(c) => {
             let mut enc = Vec::new();
             if !c.encode(input, meta, bi, &mut enc).map_err(Failure::from)? {
-                return Ok("stored raw (the encoder declined)");
+                return Ok(STORED_RAW[0]);
             }
             if enc.len() >= input.len() {
-                return Ok("stored raw (no smaller)");
+                return Ok(STORED_RAW[1]);
             }
             let mut out = vec![0; input.len()];
             c.decode(&enc, meta, bi, &mut out).map_err(Failure::from)?;
@@ -205,32 +300,17 @@ fn round_trip(
 }
 
 /// Runs every case through `plugin` with `meta`; sizes of 64 KiB and more
-/// are also timed for about `budget` each. The first call the sandbox
-/// stops for CPU (deadline or fuel) ends the check, with that verdict in
-/// [`Report::halted`].
+/// are also timed for about `budget` each. A codec's case tries each
+/// [`Pattern`] until one is encoded (so decode runs), and records those
+/// it stored raw. The first call the sandbox stops for CPU (deadline or
+/// fuel) ends the check, with that verdict in [`Report::halted`].
 pub fn check(plugin: &AnyPlugin, meta: u8, budget: Duration) -> Report {
     let mut cases = Vec::new();
     for &size in &SIZES {
         for &ts in &TYPESIZES {
-            let input = block(size, ts, size as u64 ^ u64::from(ts));
-            let bi = info(size, ts);
-            let (mut outcome, mut mb_per_s) = (round_trip(plugin, &input, meta, &bi), None);
-            if outcome.is_ok() && size >= TIMED {
-                match time(plugin, &input, meta, &bi, budget) {
-                    Ok(speed) => mb_per_s = Some(speed),
-                    Err(failure) => outcome = Err(failure),
-                }
-            }
-            let halted = match &outcome {
-                Err(f) if f.cpu => Some(f.message.clone()),
-                _ => None,
-            };
-            cases.push(Case {
-                size,
-                typesize: ts,
-                outcome: outcome.map_err(|f| f.message),
-                mb_per_s,
-            });
+            let case = run_case(plugin, meta, size, ts, budget);
+            let halted = case.1;
+            cases.push(case.0);
             if halted.is_some() {
                 return Report {
                     meta: plugin.meta().clone(),
@@ -245,6 +325,57 @@ pub fn check(plugin: &AnyPlugin, meta: u8, budget: Duration) -> Report {
         cases,
         halted: None,
     }
+}
+
+/// One block size and typesize: the case, and the verdict when the
+/// sandbox stopped the plugin for CPU.
+fn run_case(
+    plugin: &AnyPlugin,
+    meta: u8,
+    size: usize,
+    ts: u32,
+    budget: Duration,
+) -> (Case, Option<String>) {
+    let bi = info(size, ts);
+    let seed = size as u64 ^ u64::from(ts);
+    let patterns: &[Pattern] = match plugin {
+        AnyPlugin::Codec(_) => &Pattern::ALL,
+        _ => &[Pattern::Walk],
+    };
+    let mut raw = Vec::new();
+    let (mut pattern, mut input, mut outcome) = (Pattern::Walk, Vec::new(), Ok(STORED_RAW[0]));
+    for &p in patterns {
+        pattern = p;
+        input = p.block(size, ts, seed);
+        outcome = round_trip(plugin, &input, meta, &bi);
+        match &outcome {
+            Ok(note) if STORED_RAW.contains(note) => raw.push(p.name()),
+            _ => break,
+        }
+    }
+    let decoded = matches!(outcome, Ok(n) if !STORED_RAW.contains(&n))
+        && !matches!(plugin, AnyPlugin::Transform(_));
+    let mut mb_per_s = None;
+    if outcome.is_ok() && size >= TIMED {
+        match time(plugin, &input, meta, &bi, budget) {
+            Ok(speed) => mb_per_s = Some(speed),
+            Err(failure) => outcome = Err(failure),
+        }
+    }
+    let halted = match &outcome {
+        Err(f) if f.cpu => Some(f.message.clone()),
+        _ => None,
+    };
+    let case = Case {
+        size,
+        typesize: ts,
+        pattern: pattern.name(),
+        raw,
+        decoded,
+        outcome: outcome.map_err(|f| f.message),
+        mb_per_s,
+    };
+    (case, halted)
 }
 
 /// Round trips of `input` for about `budget`, as MB/s of block data; the
@@ -263,6 +394,19 @@ fn time(
         n += 1;
     }
     Ok(input.len() as f64 * f64::from(n) / start.elapsed().as_secs_f64() / 1e6)
+}
+
+/// The id a component in a plugin project is registered under by
+/// default: `plugin.toml`'s, looked for beside the component and in the
+/// directory above (a project's `build/NAME.wasm`).
+pub fn project_id(component: &std::path::Path) -> Option<u8> {
+    let dir = component.parent()?;
+    [Some(dir), dir.parent()]
+        .into_iter()
+        .flatten()
+        .find(|d| d.join(crate::project::MANIFEST).is_file())
+        .and_then(|d| crate::project::Project::load(d).ok())
+        .map(|p| p.id)
 }
 
 /// Which kind a loaded plugin is.

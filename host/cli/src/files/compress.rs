@@ -41,7 +41,7 @@ pub struct CompressArgs {
     /// Bytes per item (default: the .npy dtype's, else 8 as python-blosc2).
     #[arg(long)]
     pub typesize: Option<u8>,
-    /// Uncompressed bytes per chunk (K, M, G suffixes).
+    /// Uncompressed bytes per chunk (K, M, G suffixes); 0 is refused.
     #[arg(long, default_value_t = DEFAULT_CHUNKSIZE, value_parser = parse_size)]
     pub chunksize: usize,
     /// Bytes per block, 0 for automatic (K, M suffixes).
@@ -67,6 +67,10 @@ fn derive_output(input: &Path) -> Result<PathBuf> {
 
 /// Runs `sandpress compress`; returns a one-line summary for stderr.
 pub fn run(a: &CompressArgs) -> Result<String> {
+    ensure!(
+        a.chunksize > 0,
+        "--chunksize 0: a chunk holds at least one item (the default is {DEFAULT_CHUNKSIZE})"
+    );
     let output = io::resolve_output(
         &a.input,
         a.common.output.as_deref(),
@@ -74,33 +78,140 @@ pub fn run(a: &CompressArgs) -> Result<String> {
         a.common.force,
     )?;
     let (input, npy) = sniff_npy(io::open_input(&a.input)?, &a.input)?;
+    if let Some(h) = &npy {
+        refuse_object_dtype(h, &a.input)?;
+    }
     let mut registry = Registry::new();
     let mut plugins = Plugins::new(a.common.limits.limits());
-    let cp = cparams(
+    let mut cp = cparams(
         a,
         typesize(a.typesize, npy.as_ref())?,
         &mut plugins,
         &mut registry,
     )?;
     let chunksize = cp.whole_items(a.chunksize);
-    let metalayers = npy
-        .iter()
+    cp.nthreads = a
+        .common
+        .threads_for(input.len().map(|n| n.div_ceil(chunksize as u64)));
+    let job = Job {
+        input,
+        npy,
+        cparams: cp,
+        chunksize,
+        plugins,
+        registry,
+    };
+    match &output {
+        Some(p) => write(a, job, p).map_err(|e| io::name_output(e, p)),
+        None => write_stdout(a, job),
+    }
+}
+
+/// Refuses a `.npy` whose dtype holds Python objects (`O`, alone or as a
+/// field of a structured dtype): its bytes are pointers into the process
+/// that saved it, not data.
+pub fn refuse_object_dtype(h: &NpyHeader, path: &Path) -> Result<()> {
+    ensure!(
+        !has_object_dtype(&h.descr),
+        "{}: dtype {} holds Python objects: object arrays hold pointers, not data",
+        path.display(),
+        h.descr
+    );
+    Ok(())
+}
+
+/// Whether a `.npy` dtype (`|O`, or a structured dtype's list such as
+/// `[('a', '<i4'), ('b', '|O')]`) has an object type in it. In a list a
+/// type follows a comma (a field's name follows a parenthesis).
+fn has_object_dtype(descr: &str) -> bool {
+    let is_object = |t: &str| {
+        let body = t.strip_prefix(['<', '>', '|', '=']).unwrap_or(t);
+        body.strip_prefix('O')
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+    };
+    if !descr.trim_start().starts_with('[') {
+        return is_object(descr.trim());
+    }
+    let mut last = ' ';
+    let mut chars = descr.chars();
+    while let Some(c) = chars.next() {
+        if c == '\'' || c == '"' {
+            let quoted: String = chars.by_ref().take_while(|&q| q != c).collect();
+            if last == ',' && is_object(&quoted) {
+                return true;
+            }
+            last = c;
+        } else if !c.is_whitespace() {
+            last = c;
+        }
+    }
+    false
+}
+
+/// What is compressed, and how.
+struct Job {
+    input: Data,
+    npy: Option<NpyHeader>,
+    cparams: CParams,
+    chunksize: usize,
+    plugins: Plugins,
+    registry: Registry,
+}
+
+impl Job {
+    /// Starts a frame (at `output`, else in a temporary file), unsynced:
+    /// [`io::CommonArgs::finish`] syncs the output when the data is at
+    /// stake.
+    fn start(&mut self, output: Option<&Path>) -> Result<FrameWriter> {
+        let (cp, registry) = (self.cparams.clone(), std::mem::take(&mut self.registry));
+        let layers = metalayers(self.npy.as_ref());
+        let mut fw = match output {
+            Some(p) => FrameWriter::create(p, cp, self.chunksize, layers, registry)?,
+            None => FrameWriter::create_temp(cp, self.chunksize, layers, registry)?,
+        };
+        fw.set_sync(false);
+        Ok(fw)
+    }
+
+    /// Compresses the whole input into `fw`.
+    fn fill(self, a: &CompressArgs, fw: FrameWriter) -> Result<PipelinedWriter> {
+        let mut w = PipelinedWriter::new(fw);
+        if a.embed_plugins {
+            embed(&mut w, &self.plugins);
+        }
+        append_all(self.input, &mut w, &a.input)?;
+        if let Some(h) = &self.npy {
+            check_npy_size(h, w.nbytes(), &a.input)?;
+        }
+        Ok(w)
+    }
+}
+
+/// Compresses into a frame at `output`.
+fn write(a: &CompressArgs, mut job: Job, output: &Path) -> Result<String> {
+    let fw = job.start(Some(output))?;
+    let stats = job.fill(a, fw)?.finish()?;
+    a.common.finish(&a.input, Some(output))?;
+    Ok(summary(Some(output), &stats))
+}
+
+/// Compresses to stdout. A frame's header, at its start, holds totals
+/// known only at its end, and a pipe cannot be rewound: the frame is built
+/// in a temporary file (which the page cache mostly keeps in memory) and
+/// copied out once complete.
+fn write_stdout(a: &CompressArgs, mut job: Job) -> Result<String> {
+    let fw = job.start(None)?;
+    let (file, stats) = job.fill(a, fw)?.finish_temp()?;
+    io::copy_to_stdout(file)?;
+    a.common.finish(&a.input, None)?;
+    Ok(summary(None, &stats))
+}
+
+/// The metalayers of a frame: the `.npy` header's, when there is one.
+fn metalayers(npy: Option<&NpyHeader>) -> Vec<(String, Vec<u8>)> {
+    npy.iter()
         .map(|h| (npy::METALAYER.to_string(), h.to_metalayer()))
-        .collect();
-    let mut w = PipelinedWriter::new(match &output {
-        Some(p) => FrameWriter::create(p, cp, chunksize, metalayers, registry)?,
-        None => FrameWriter::create_temp(cp, chunksize, metalayers, registry)?,
-    });
-    if a.embed_plugins {
-        embed(&mut w, &plugins);
-    }
-    append_all(input, &mut w, &a.input)?;
-    if let Some(h) = &npy {
-        check_npy_size(h, w.nbytes(), &a.input)?;
-    }
-    let stats = finish(w, output.is_some())?;
-    a.common.finish(&a.input, output.as_deref())?;
-    Ok(summary(output.as_deref(), &stats))
+        .collect()
 }
 
 /// The data to compress: a regular file from an offset, or a stream.
@@ -109,6 +220,16 @@ enum Data {
     File { file: File, start: u64, end: u64 },
     /// A stream, its `.npy` header read off.
     Stream(Box<dyn Read>),
+}
+
+impl Data {
+    /// Bytes to compress, when known (a file's).
+    fn len(&self) -> Option<u64> {
+        match self {
+            Data::File { start, end, .. } => Some(end.saturating_sub(*start)),
+            Data::Stream(_) => None,
+        }
+    }
 }
 
 /// The input with its `.npy` header read off, when it starts with one.
@@ -199,7 +320,8 @@ fn cparams(
         clevel: a.clevel,
         typesize,
         blocksize: a.blocksize,
-        nthreads: a.common.threads(),
+        // Set by `run` once the number of chunks is known.
+        nthreads: 1,
         filters,
         splitmode: a.splitmode,
         verify: !a.no_verify,
@@ -285,21 +407,6 @@ fn check_npy_size(h: &NpyHeader, nbytes: u64, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Completes the frame: in place, or (`to_file` false) copied to stdout.
-///
-/// A frame's header, at its start, holds totals known only at its end,
-/// and a pipe cannot be rewound: the frame is built in a temporary file
-/// (which the page cache mostly keeps in memory) and copied out once
-/// complete.
-fn finish(w: PipelinedWriter, to_file: bool) -> Result<FrameStats> {
-    if to_file {
-        return Ok(w.finish()?);
-    }
-    let (file, stats) = w.finish_temp()?;
-    io::copy_to_stdout(file)?;
-    Ok(stats)
-}
-
 /// `out.b2frame: 1000 -> 300 bytes in 1 chunks (ratio 3.33x)`.
 fn summary(output: Option<&Path>, stats: &FrameStats) -> String {
     let name = output.map_or("stdout".into(), |p| p.display().to_string());
@@ -310,4 +417,30 @@ fn summary(output: Option<&Path>, stats: &FrameStats) -> String {
         stats.nchunks,
         stats.nbytes as f64 / stats.frame_len.max(1) as f64
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_object_dtype;
+
+    #[test]
+    fn object_dtypes_are_found_alone_and_in_fields() {
+        for d in [
+            "|O",
+            "O",
+            "<O8",
+            "[('a', '<i4'), ('b', '|O')]",
+            "[(\"x\", [('y', 'O')])]",
+        ] {
+            assert!(has_object_dtype(d), "{d}");
+        }
+        for d in [
+            "<i4",
+            "|S10",
+            "[('O', '<i4')]",
+            "[('a', '<f8'), ('Ob', '|u1')]",
+        ] {
+            assert!(!has_object_dtype(d), "{d}");
+        }
+    }
 }

@@ -24,28 +24,64 @@ pub struct CommonArgs {
     /// Remove the input once the output is complete.
     #[arg(long, conflicts_with = "keep")]
     pub rm: bool,
-    /// Worker threads (default: every core).
+    /// Worker threads; 0 or none for every core. At most one per chunk
+    /// and MAX_THREADS_PER_CORE (4) per core: a note on stderr says when
+    /// -T is capped.
     #[arg(short = 'T', long)]
     pub threads: Option<usize>,
+    /// Sync the output to disk before finishing (done anyway with --rm,
+    /// before the input is removed); without it, as zstd and gzip, the
+    /// system writes it back in its own time.
+    #[arg(long)]
+    pub sync: bool,
     /// Limits of the plugins' sandbox.
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 }
 
+/// Most worker threads per core `-T` gets: more only hold more chunks in
+/// memory (two each) and take longer to start.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The number of cores (1 when it cannot be told).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 impl CommonArgs {
-    /// The thread count: `-T`, or every core.
+    /// The thread count: `-T` (0 or none: every core), capped at
+    /// [`MAX_THREADS_PER_CORE`] per core, with a note on stderr when
+    /// capped.
     pub fn threads(&self) -> usize {
-        self.threads
-            .filter(|&t| t > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        self.threads_for(None)
+    }
+
+    /// The thread count for work of `chunks` chunks: as
+    /// [`threads`](Self::threads), and at most one per chunk.
+    pub fn threads_for(&self, chunks: Option<u64>) -> usize {
+        let (threads, note) = thread_count(self.threads, cores(), chunks);
+        if let Some(note) = note {
+            eprintln!("sandpress: {note}");
+        }
+        threads
+    }
+
+    /// Whether the output must reach the disk before the command ends:
+    /// with `--sync`, or `--rm` (the input goes).
+    pub fn durable(&self) -> bool {
+        self.sync || self.rm
     }
 
     /// Ends a command whose output is complete: gives an output file its
-    /// permissions ([`set_output_permissions`]), then removes the input
-    /// when `--rm` was given.
+    /// permissions ([`set_output_permissions`]), syncs it when
+    /// [`durable`](Self::durable), then removes the input when `--rm` was
+    /// given.
     pub fn finish(&self, input: &Path, output: Option<&Path>) -> Result<()> {
         if let Some(out) = output {
             set_output_permissions(input, out)?;
+            if self.durable() {
+                sync_file(out)?;
+            }
         }
         self.remove_input(input)
     }
@@ -57,6 +93,45 @@ impl CommonArgs {
         }
         Ok(())
     }
+}
+
+/// The threads `-T asked` gets on `cores` cores for `chunks` chunks, and
+/// the note to print when it is fewer than asked.
+pub fn thread_count(
+    asked: Option<usize>,
+    cores: usize,
+    chunks: Option<u64>,
+) -> (usize, Option<String>) {
+    let all = cores.max(1);
+    let want = asked.filter(|&t| t > 0).unwrap_or(all);
+    let max = all.saturating_mul(MAX_THREADS_PER_CORE);
+    let per_chunk = chunks.map_or(usize::MAX, |c| {
+        usize::try_from(c.max(1)).unwrap_or(usize::MAX)
+    });
+    let threads = want.min(max).min(per_chunk);
+    let note = match asked {
+        Some(t) if t > threads && threads == per_chunk => Some(format!(
+            "-T {t} capped at {threads}: the input has {per_chunk} chunk{}",
+            if per_chunk == 1 { "" } else { "s" }
+        )),
+        Some(t) if t > threads => Some(format!(
+            "-T {t} capped at {threads}: at most {MAX_THREADS_PER_CORE} per core, {all} cores here"
+        )),
+        _ => None,
+    };
+    (threads, note)
+}
+
+/// Syncs a complete output file, and its name in its directory, to disk.
+pub fn sync_file(path: &Path) -> Result<()> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("syncing {}", path.display()))?;
+    if let Ok(d) = File::open(super::temp::dir_of(path)) {
+        // Not every platform can sync a directory.
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// The suffix of frame files.
@@ -82,7 +157,11 @@ pub fn open_input(path: &Path) -> Result<Input> {
         return Ok(Input::Stream(Box::new(io::stdin().lock())));
     }
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    match f.metadata() {
+    let meta = f.metadata();
+    if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+        bail!("{}: is a directory, not a file", path.display());
+    }
+    match meta {
         Ok(m) if m.is_file() && m.len() > 0 => Ok(Input::File(f, m.len())),
         _ => Ok(Input::Stream(Box::new(f))),
     }
@@ -121,6 +200,9 @@ pub fn resolve_output(
         Some(p) if !is_dash(input) && same_file(input, p) => {
             bail!("{} is both input and output", p.display())
         }
+        Some(p) if !super::temp::dir_of(p).is_dir() => {
+            bail!("{}: No such file or directory", p.display())
+        }
         _ => Ok(out),
     }
 }
@@ -143,7 +225,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing what will become `dest`.
     pub fn create(dest: &Path) -> Result<Self> {
-        let tmp = sandpress_frame::temp_beside(dest)?;
+        let tmp = sandpress_frame::temp_beside(dest).map_err(|e| name_output(e.into(), dest))?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),
@@ -155,16 +237,39 @@ impl AtomicFile {
         self.tmp.as_file_mut()
     }
 
-    /// Syncs the file and renames it into place.
+    /// Renames the file into place. It is not synced here: the command's
+    /// [`CommonArgs::finish`] syncs it when the data is at stake (`--rm`,
+    /// `--sync`).
     pub fn commit(self) -> Result<()> {
-        self.tmp
-            .as_file()
-            .sync_all()
-            .context("syncing the output")?;
         self.tmp
             .persist(&self.dest)
             .with_context(|| format!("cannot rename the output to {}", self.dest.display()))?;
         Ok(())
+    }
+}
+
+/// An error about a temporary output file, told about `output`, the
+/// name the user gave: `nodir/x.b2frame: No such file or directory (os
+/// error 2)`, never `.sandpress-1234-7S4DZq.tmp`. Other errors pass.
+pub fn name_output(error: anyhow::Error, output: &Path) -> anyhow::Error {
+    let temp = error.chain().find_map(|c| match c.downcast_ref() {
+        Some(sandpress_core::Error::Io { path, source, .. })
+            if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".sandpress-"))
+                || path.is_dir() =>
+        {
+            Some(source.raw_os_error().map_or_else(
+                || source.kind().to_string(),
+                |c| io::Error::from_raw_os_error(c).to_string(),
+            ))
+        }
+        _ => None,
+    });
+    match temp {
+        Some(why) => anyhow::anyhow!("{}: {why}", output.display()),
+        None => error,
     }
 }
 
@@ -193,7 +298,8 @@ fn new_file_permissions(path: &Path) -> Result<std::fs::Permissions> {
         _ => Path::new("."),
     };
     let probe = tempfile::Builder::new()
-        .prefix(".sandpress-")
+        .prefix(&sandpress_frame::temp_prefix())
+        .suffix(sandpress_frame::TEMP_SUFFIX)
         .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(|| format!("creating a file in {}", dir.display()))?;
@@ -211,4 +317,36 @@ pub fn copy_to_stdout(mut f: File) -> Result<()> {
     let mut out = io::stdout().lock();
     io::copy(&mut f, &mut out).context("writing to stdout")?;
     out.flush().context("writing to stdout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_are_capped_per_core_and_per_chunk() {
+        assert_eq!(thread_count(None, 2, None), (2, None));
+        assert_eq!(thread_count(Some(0), 2, None), (2, None));
+        assert_eq!(thread_count(Some(3), 2, None), (3, None));
+        assert_eq!(
+            thread_count(Some(100_000), 2, Some(1000)),
+            (
+                8,
+                Some("-T 100000 capped at 8: at most 4 per core, 2 cores here".into())
+            )
+        );
+        assert_eq!(
+            thread_count(Some(100_000), 2, Some(1)),
+            (
+                1,
+                Some("-T 100000 capped at 1: the input has 1 chunk".into())
+            )
+        );
+        assert_eq!(
+            thread_count(Some(6), 2, Some(3)),
+            (3, Some("-T 6 capped at 3: the input has 3 chunks".into()))
+        );
+        // Every core, silently, even past the chunks (nothing was asked).
+        assert_eq!(thread_count(None, 8, Some(2)), (2, None));
+    }
 }

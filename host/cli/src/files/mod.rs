@@ -9,6 +9,7 @@ pub mod io;
 pub mod npy;
 pub mod progress;
 pub mod spec;
+pub mod temp;
 
 use std::path::Path;
 
