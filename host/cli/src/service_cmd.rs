@@ -60,6 +60,11 @@ pub struct ServeArgs {
     /// Only its sha256 is kept. Without either, there is no admin API.
     #[arg(long)]
     pub admin_token: Option<String>,
+    /// Serve /metrics on this address alone (one the network keeps
+    /// private) instead of on --listen with the API, where anyone who
+    /// reaches the port can read it.
+    #[arg(long)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// How `sandpress serve` writes its log.
@@ -136,6 +141,7 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
         workers: a.workers,
         idle_worker: std::time::Duration::from_secs(a.idle_seconds),
         drain: std::time::Duration::from_secs(a.drain_seconds),
+        metrics_listen: a.metrics_listen,
         ..ServeOptions::new(a.listen)
     };
     init_log(a.log_format);
@@ -143,10 +149,14 @@ pub fn serve(a: &ServeArgs, err: &mut dyn Write) -> Result<()> {
         Some(s3) => s3.describe(),
         None => a.data.join("store").display().to_string(),
     };
-    sandpress_service::run(config, options, |addr| {
+    sandpress_service::run(config, options, |at| {
+        let metrics = at
+            .metrics
+            .map_or_else(String::new, |m| format!(", /metrics on http://{m}"));
         let _ = writeln!(
             err,
-            "sandpress serve: listening on http://{addr} (data in {}, objects in {store})",
+            "sandpress serve: listening on http://{} (data in {}, objects in {store}{metrics})",
+            at.api,
             a.data.display()
         );
         let _ = err.flush();

@@ -101,8 +101,8 @@ fn a_later_run_removes_the_temporary_files_of_a_killed_one() {
     assert_eq!(temp_files(dir.path()), vec![live]);
 }
 
-/// `-T 100000` on a one-chunk input runs one thread and says so on
-/// stderr; `-T 0` means every core, with no note.
+/// `-T 100000` on a one-chunk input (or frame) runs one thread and says so
+/// on stderr; `-T 0` means every core, with no note.
 #[test]
 fn threads_are_capped_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,6 +116,20 @@ fn threads_are_capped_with_a_note() {
             .unwrap()
     };
     let out = run("100000");
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("sandpress: -T 100000 capped at 1: the input has 1 chunk\n"),
+        "{err}"
+    );
+    // decompress caps at the frame's chunks too.
+    let back = dir.path().join("back.raw");
+    let out = Command::new(BIN)
+        .args(["decompress", "-T", "100000", "-o"])
+        .arg(&back)
+        .arg(dir.path().join("a.raw.b2frame"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(

@@ -2,42 +2,20 @@
 //! with its id, tenant, route, status, bytes and latency; the request id
 //! echoed and carried into problems; and no token or body in any line.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::io::BufRead;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod common;
-use common::{BIN, expect, request, sandpress};
+use common::{expect, nth_addr, request, sandpress, serve_with_stderr};
 
 #[test]
 fn the_access_log_has_the_fields_and_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let token = sandpress(dir.path(), &["tenant", "add", "alice"]);
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--data",
-        ])
-        .arg(dir.path())
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let addr: SocketAddr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let (mut child, first, stderr) = serve_with_stderr(dir.path(), &["--log-format", "json"]);
+    let addr = nth_addr(&first, 0);
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let collected = lines.clone();
     let reader = std::thread::spawn(move || {

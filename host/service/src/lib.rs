@@ -41,7 +41,7 @@ pub mod tenant;
 
 pub use app::{App, AppError, Config};
 pub use problem::{Problem, ProblemBody};
-pub use routes::{admin, openapi, router};
-pub use serve::{ServeError, ServeOptions, run};
+pub use routes::{admin, metrics_router, openapi, router, router_without_metrics};
+pub use serve::{Listening, ServeError, ServeOptions, run};
 pub use storage::{Storage, StorageError, StoreWrapper};
 pub use tenant::{PluginInfo, TenantLimits};

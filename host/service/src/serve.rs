@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::app::{App, AppError, Config};
-use crate::routes::router;
+use crate::routes::{metrics_router, router, router_without_metrics};
 
 /// How `sandpress serve` runs.
 #[derive(Debug, Clone)]
@@ -21,6 +21,20 @@ pub struct ServeOptions {
     /// finish before they are cut off (no new connection is accepted
     /// meanwhile). A write cut off leaves no frame.
     pub drain: Duration,
+    /// Where `/metrics` is served: `None`, on [`listen`](Self::listen)
+    /// with the API (open to anyone who reaches it); else on this address
+    /// alone (a port the operator's network keeps private), and the API's
+    /// own `/metrics` is 404.
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// Where a started server listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listening {
+    /// The API.
+    pub api: SocketAddr,
+    /// `/metrics`, when it has an address of its own.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl ServeOptions {
@@ -45,6 +59,7 @@ impl ServeOptions {
             workers: Self::DEFAULT_WORKERS,
             idle_worker: Self::DEFAULT_IDLE_WORKER,
             drain: Self::DEFAULT_DRAIN,
+            metrics_listen: None,
         }
     }
 }
@@ -81,12 +96,12 @@ pub enum ServeError {
     },
 }
 
-/// Runs the service until Ctrl-C or SIGTERM; `ready` is told the address
-/// once it listens.
+/// Runs the service until Ctrl-C or SIGTERM; `ready` is told the
+/// addresses once it listens.
 pub fn run(
     config: Config,
     options: ServeOptions,
-    ready: impl FnOnce(SocketAddr),
+    ready: impl FnOnce(Listening),
 ) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -104,10 +119,32 @@ pub fn run(
                 source,
             })?;
         let serving = |source| ServeError::Serve { source };
-        ready(listener.local_addr().map_err(serving)?);
+        let (api, metrics) = match options.metrics_listen {
+            None => (router(app), None),
+            Some(addr) => {
+                let metrics = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| ServeError::Listen { addr, source })?;
+                (
+                    router_without_metrics(app.clone()),
+                    Some((metrics, metrics_router(app))),
+                )
+            }
+        };
+        ready(Listening {
+            api: listener.local_addr().map_err(serving)?,
+            metrics: match &metrics {
+                Some((l, _)) => Some(l.local_addr().map_err(serving)?),
+                None => None,
+            },
+        });
+        if let Some((l, r)) = metrics {
+            // Ends with the process; it holds no request worth draining.
+            tokio::spawn(async move { axum::serve(l, r).await });
+        }
         let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
         let told = stopping.clone();
-        let serve = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+        let serve = axum::serve(listener, api).with_graceful_shutdown(async move {
             shutdown().await;
             told.notify_one();
         });

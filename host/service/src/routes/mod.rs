@@ -61,8 +61,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Every route of the API, each with its OpenAPI operation.
-fn api() -> OpenApiRouter<App> {
+/// Every route of the API but `/metrics`, each with its OpenAPI operation.
+fn routes_but_metrics() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(plugins::put_plugin, plugins::delete_plugin))
         .routes(routes!(plugins::list_plugins))
@@ -86,14 +86,36 @@ fn api() -> OpenApiRouter<App> {
         .routes(routes!(admin::set_limits))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
-        .routes(routes!(ops::metrics))
         .routes(routes!(ops::openapi_json))
+}
+
+/// Every route of the API, each with its OpenAPI operation.
+fn api() -> OpenApiRouter<App> {
+    routes_but_metrics().routes(routes!(ops::metrics))
 }
 
 /// The router of the whole API.
 pub fn router(app: App) -> Router {
-    api()
-        .route_layer(middleware::from_fn_with_state(app.clone(), track))
+    finish(api(), app)
+}
+
+/// The API without `/metrics`, for a server whose metrics are served on
+/// an address of their own ([`metrics_router`]).
+pub fn router_without_metrics(app: App) -> Router {
+    finish(routes_but_metrics(), app)
+}
+
+/// `/metrics` alone, for its own address (`sandpress serve
+/// --metrics-listen`).
+pub fn metrics_router(app: App) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(ops::metrics))
+        .fallback(|| async { Problem::NotFound("no such route".into()) })
+        .with_state(app)
+}
+
+fn finish(api: OpenApiRouter<App>, app: App) -> Router {
+    api.route_layer(middleware::from_fn_with_state(app.clone(), track))
         .fallback(|| async { Problem::NotFound("no such route".into()) })
         .with_state(app)
         .into()
