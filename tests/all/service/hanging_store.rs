@@ -4,21 +4,14 @@
 //! is open), `/readyz` follows the store, and everything works again once
 //! it answers. A full store is 507 `storage-full`, not 503.
 
-use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
-use futures::StreamExt;
-use futures::stream::BoxStream;
+use object_store::ObjectStore;
 use object_store::memory::InMemory;
-use object_store::path::Path;
-use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
-};
+use sandpress_service::storage::faulty::{Faults, Faulty};
 use sandpress_service::storage::guard::Guard;
 use sandpress_service::tenant::TenantsSource;
 use sandpress_service::{App, Config, Storage};
@@ -26,117 +19,12 @@ use sandpress_service::{App, Config, Storage};
 use super::{Answer, Service};
 use crate::common::ints;
 
-/// What the store does with a request.
-#[derive(Debug, Default)]
-struct Switch {
-    /// Accept and never answer.
-    hang: AtomicBool,
-    /// Refuse writes as a full disk does.
-    full: AtomicBool,
-}
-
-/// An in-memory bucket behind a [`Switch`].
-#[derive(Debug)]
-struct Faulty {
-    inner: InMemory,
-    switch: Arc<Switch>,
-}
-
-impl Faulty {
-    async fn wait(&self) {
-        if self.switch.hang.load(Ordering::SeqCst) {
-            futures::future::pending::<()>().await;
-        }
-    }
-
-    fn check_room(&self) -> Result<()> {
-        if self.switch.full.load(Ordering::SeqCst) {
-            return Err(object_store::Error::Generic {
-                store: "Faulty",
-                source: Box::new(std::io::Error::from_raw_os_error(28)),
-            });
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Faulty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Faulty")
-    }
-}
-
-#[async_trait]
-impl ObjectStore for Faulty {
-    async fn put_opts(&self, l: &Path, p: PutPayload, o: PutOptions) -> Result<PutResult> {
-        self.wait().await;
-        self.check_room()?;
-        self.inner.put_opts(l, p, o).await
-    }
-
-    async fn put_multipart_opts(
-        &self,
-        l: &Path,
-        o: PutMultipartOptions,
-    ) -> Result<Box<dyn MultipartUpload>> {
-        self.wait().await;
-        self.check_room()?;
-        self.inner.put_multipart_opts(l, o).await
-    }
-
-    async fn get_opts(&self, l: &Path, o: GetOptions) -> Result<GetResult> {
-        self.wait().await;
-        self.inner.get_opts(l, o).await
-    }
-
-    fn delete_stream(
-        &self,
-        locations: BoxStream<'static, Result<Path>>,
-    ) -> BoxStream<'static, Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-
-    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        if self.switch.hang.load(Ordering::SeqCst) {
-            return futures::stream::pending().boxed();
-        }
-        self.inner.list(prefix)
-    }
-
-    fn list_with_offset(
-        &self,
-        prefix: Option<&Path>,
-        offset: &Path,
-    ) -> BoxStream<'static, Result<ObjectMeta>> {
-        self.inner.list_with_offset(prefix, offset)
-    }
-
-    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
-        self.wait().await;
-        self.inner.list_with_delimiter(prefix).await
-    }
-
-    async fn copy_opts(&self, from: &Path, to: &Path, o: CopyOptions) -> Result<()> {
-        self.wait().await;
-        self.check_room()?;
-        self.inner.copy_opts(from, to, o).await
-    }
-
-    async fn rename_opts(&self, from: &Path, to: &Path, o: RenameOptions) -> Result<()> {
-        self.wait().await;
-        self.check_room()?;
-        self.inner.rename_opts(from, to, o).await
-    }
-}
-
 /// A service whose bucket (tenants file included) is behind a switch, with
 /// a short storage deadline.
-async fn service_on_switch() -> (Service, Arc<Switch>) {
-    let switch = Arc::new(Switch::default());
-    let store: Arc<dyn ObjectStore> = Arc::new(Faulty {
-        inner: InMemory::new(),
-        switch: switch.clone(),
-    });
+async fn service_on_switch() -> (Service, Arc<Faults>) {
+    let switch = Arc::new(Faults::default());
+    let store: Arc<dyn ObjectStore> =
+        Arc::new(Faulty::new(Arc::new(InMemory::new()), switch.clone()));
     let tokens = TenantsSource::Object(store.clone())
         .update(|f| f.add("alice").map(|t| vec![t]))
         .await

@@ -192,6 +192,11 @@ impl Relay {
         // Wakes the accept loop so that it sees the new generation and
         // drops the listener.
         let _ = TcpStream::connect(self.addr);
+        self.close_open();
+    }
+
+    /// Closes every connection open through the relay.
+    fn close_open(&self) {
         for s in self
             .state
             .open
@@ -205,15 +210,7 @@ impl Relay {
 
     fn hang(&self, hang: bool) {
         self.state.hang.store(hang, Ordering::Release);
-        for s in self
-            .state
-            .open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
-        {
-            let _ = s.shutdown(Shutdown::Both);
-        }
+        self.close_open();
     }
 
     fn restore(&self) -> Result<()> {

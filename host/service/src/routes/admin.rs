@@ -10,7 +10,6 @@
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -34,13 +33,7 @@ impl FromRequestParts<App> for Operator {
                 "no admin API: the server has no operator token".into(),
             ));
         };
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(Problem::Unauthorized)?;
+        let token = super::bearer(parts).ok_or(Problem::Unauthorized)?;
         if file::token_hash(token) == expected {
             Ok(Operator)
         } else {

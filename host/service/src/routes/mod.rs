@@ -197,6 +197,17 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Par
     }
 }
 
+/// The request's bearer token, if it has a non-empty one.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// An authenticated request: its tenant and the request slot it holds.
 pub struct Authed {
     /// The tenant the token belongs to.
@@ -211,14 +222,7 @@ impl FromRequestParts<App> for Authed {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Problem> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(Problem::Unauthorized)?;
+        let token = bearer(parts).ok_or(Problem::Unauthorized)?;
         let tenant = app.tenant_for(token).await?;
         if let Some(named) = parts.extensions.get::<TenantName>() {
             *named.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(tenant.name().to_owned());

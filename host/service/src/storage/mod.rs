@@ -33,6 +33,7 @@ use crate::tenant::source::TenantsSource;
 
 pub(crate) mod commit;
 pub mod config;
+pub mod faulty;
 mod full;
 pub mod guard;
 pub mod metered;

@@ -1,103 +1,19 @@
-use std::sync::atomic::AtomicUsize;
-
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 use object_store::memory::InMemory;
 
 use super::*;
+use crate::storage::faulty::{Faults, Faulty};
 
-/// An in-memory store that never answers while `hang` is set, counting
-/// the calls it gets.
-#[derive(Debug, Default)]
-struct Hanging {
-    inner: InMemory,
-    hang: AtomicBool,
-    calls: AtomicUsize,
-}
-
-impl Hanging {
-    async fn wait(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.hang.load(Ordering::SeqCst) {
-            futures::future::pending::<()>().await;
-        }
-    }
-}
-
-impl fmt::Display for Hanging {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Hanging")
-    }
-}
-
-#[async_trait]
-impl ObjectStore for Hanging {
-    async fn put_opts(&self, l: &Path, p: PutPayload, o: PutOptions) -> Result<PutResult> {
-        self.wait().await;
-        self.inner.put_opts(l, p, o).await
-    }
-
-    async fn put_multipart_opts(
-        &self,
-        l: &Path,
-        o: PutMultipartOptions,
-    ) -> Result<Box<dyn MultipartUpload>> {
-        self.wait().await;
-        self.inner.put_multipart_opts(l, o).await
-    }
-
-    async fn get_opts(&self, l: &Path, o: GetOptions) -> Result<GetResult> {
-        self.wait().await;
-        self.inner.get_opts(l, o).await
-    }
-
-    fn delete_stream(
-        &self,
-        locations: BoxStream<'static, Result<Path>>,
-    ) -> BoxStream<'static, Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-
-    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.hang.load(Ordering::SeqCst) {
-            return futures::stream::pending().boxed();
-        }
-        self.inner.list(prefix)
-    }
-
-    fn list_with_offset(
-        &self,
-        prefix: Option<&Path>,
-        offset: &Path,
-    ) -> BoxStream<'static, Result<ObjectMeta>> {
-        self.inner.list_with_offset(prefix, offset)
-    }
-
-    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
-        self.wait().await;
-        self.inner.list_with_delimiter(prefix).await
-    }
-
-    async fn copy_opts(&self, from: &Path, to: &Path, o: CopyOptions) -> Result<()> {
-        self.wait().await;
-        self.inner.copy_opts(from, to, o).await
-    }
-
-    async fn rename_opts(&self, from: &Path, to: &Path, o: RenameOptions) -> Result<()> {
-        self.wait().await;
-        self.inner.rename_opts(from, to, o).await
-    }
-}
-
-fn guarded() -> (Arc<Hanging>, Guarded) {
-    let store = Arc::new(Hanging::default());
+fn guarded() -> (Arc<Faults>, Guarded) {
+    let faults = Arc::new(Faults::default());
+    let store = Arc::new(Faulty::new(Arc::new(InMemory::new()), faults.clone()));
     let guard = Guard {
         deadline: Duration::from_millis(50),
         threshold: 3,
         probe_every: Duration::from_millis(50),
     };
-    (store.clone(), Guarded::new(store, guard))
+    (faults, Guarded::new(store, guard))
 }
 
 fn guard_error_of(e: &object_store::Error) -> Option<GuardError> {
