@@ -254,6 +254,11 @@ impl App {
         self.inner.storage.health().is_ready()
     }
 
+    /// What requests and probes have seen of the store (breaker state).
+    pub fn storage_health(&self) -> &crate::storage::guard::Health {
+        self.inner.storage.health()
+    }
+
     /// The tenant whose token this is.
     ///
     /// It never waits on the store for a token it knows: when the tenants

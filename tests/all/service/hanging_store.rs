@@ -125,6 +125,9 @@ async fn a_hanging_store_stops_only_what_needs_it_and_the_replica_recovers() {
         "urn:sandpress:problem:storage-unavailable"
     );
     assert!(a.detail().contains("not asking it"), "{}", a.detail());
+    let metrics = s.call(Method::GET, "/metrics", None, &[], Vec::new()).await;
+    let text = String::from_utf8_lossy(&metrics.body).into_owned();
+    assert!(text.contains("sandpress_storage_breaker_open 1"), "{text}");
     compress(&s, &data).await.expect(StatusCode::OK);
 
     switch.hang.store(false, Ordering::SeqCst);

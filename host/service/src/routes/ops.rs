@@ -46,6 +46,22 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let tenants = app.all_tenants().await;
     let m = app.metrics();
     m.gauge("sandpress_tenants", Vec::new(), tenants.len() as f64);
+    let health = app.storage_health();
+    m.gauge(
+        "sandpress_storage_breaker_open",
+        Vec::new(),
+        f64::from(u8::from(health.is_open())),
+    );
+    m.gauge(
+        "sandpress_storage_ready",
+        Vec::new(),
+        f64::from(u8::from(health.is_ready())),
+    );
+    m.gauge(
+        "sandpress_storage_failures_in_a_row",
+        Vec::new(),
+        f64::from(health.failures_in_a_row()),
+    );
     for t in &tenants {
         let label = m.tenant_label(t.name());
         m.gauge(

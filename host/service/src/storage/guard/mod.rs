@@ -93,6 +93,11 @@ impl Health {
         !self.is_open() && self.last_probe_ok.load(Ordering::Acquire)
     }
 
+    /// Store failures in a row (0 after any answer).
+    pub fn failures_in_a_row(&self) -> u32 {
+        self.failures.load(Ordering::Acquire)
+    }
+
     /// How long the breaker has been open, if it is.
     pub fn open_for(&self) -> Option<Duration> {
         let at = *self.opened_at.lock().unwrap_or_else(|p| p.into_inner());
