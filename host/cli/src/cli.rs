@@ -38,7 +38,9 @@ pub enum Command {
     Plugin(crate::plugin_cmd::PluginCommand),
     /// Run the multi-tenant compression service (HTTP API under /v1).
     Serve(crate::service_cmd::ServeArgs),
-    /// Measure the service on loopback: throughput, a noisy neighbour, memory of idle tenants.
+    /// Measure the service on loopback: throughput, a noisy neighbour, memory of idle tenants
+    /// (a development tool: built with `--features load`).
+    #[cfg(feature = "load")]
     Load(crate::load::LoadOptions),
     /// Add, list, remove tenants of the service, or rotate their tokens.
     #[command(subcommand)]
@@ -102,6 +104,7 @@ pub fn run(
         Command::Plugin(cmd) => none(crate::plugin_cmd::run(&cmd, out)),
         Command::Serve(a) => none(crate::service_cmd::serve(&a, err)),
         Command::Tenant(cmd) => none(crate::service_cmd::tenant(&cmd, out)),
+        #[cfg(feature = "load")]
         Command::Load(o) => none(crate::load::run(&o, out)),
     };
     let _ = out.flush();

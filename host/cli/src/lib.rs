@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error_line;
 pub mod files;
 pub mod limits;
+#[cfg(feature = "load")]
 pub mod load;
 pub mod plugin_cmd;
 pub mod service_cmd;
