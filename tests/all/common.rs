@@ -147,16 +147,4 @@ pub fn path_arg(p: &std::path::Path) -> &str {
     p.to_str().expect("utf-8 temp path")
 }
 
-/// Bytes that do not compress, so that each chunk is stored near its
-/// full size.
-pub fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
+pub use sandpress_test_support::noise;

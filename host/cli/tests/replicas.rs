@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use sandpress::load::client::Answer;
 use sandpress::load::moto::Moto;
 use sandpress::load::server::Server;
-use sandpress_test_support::u32_le_bytes;
+use sandpress_test_support::{noise, u32_le_bytes};
 
 mod common;
 use common::{BIN, expect, request, sandpress};
@@ -65,19 +65,6 @@ fn replica(dir: &Path) -> Server {
 /// `n` int32 values that compress about 3x.
 fn compressible(n: u32) -> Vec<u8> {
     u32_le_bytes((0..n).map(|i| i / 3 + i.wrapping_mul(7919) % 13))
-}
-
-/// Bytes that do not compress.
-fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 #[test]

@@ -361,19 +361,9 @@ pub fn compress(clevel: u8, src: &[u8], dst: &mut Vec<u8>, maxout: usize) -> boo
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use sandpress_test_support::noise;
 
-    fn noise(len: usize) -> Vec<u8> {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
-    }
+    use super::*;
 
     #[test]
     fn the_probe_gives_up_on_data_that_barely_compresses() {
