@@ -346,3 +346,26 @@ fn plugin_check_decodes_the_example_codecs_under_their_ids() {
         "{out}"
     );
 }
+
+/// `-f` replaces an output by removing it just before the rename (not by
+/// writing into it): another link to the old file keeps the old bytes,
+/// and the new output is whole.
+#[cfg(unix)]
+#[test]
+fn a_replaced_output_is_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("a.raw");
+    let data = crate::files::walk(100_000);
+    std::fs::write(&raw, &data).unwrap();
+    let frame = dir.path().join("a.raw.b2frame");
+    let back = dir.path().join("back.raw");
+    let link = dir.path().join("old.raw");
+    for (cmd, input, output) in [("compress", &raw, &frame), ("decompress", &frame, &back)] {
+        std::fs::write(output, b"old").unwrap();
+        std::fs::hard_link(output, &link).unwrap();
+        ok(&[cmd, path_arg(input), "-o", path_arg(output), "-f"]);
+        assert_eq!(std::fs::read(&link).unwrap(), b"old", "{cmd}");
+        std::fs::remove_file(&link).unwrap();
+    }
+    assert_eq!(std::fs::read(&back).unwrap(), data);
+}

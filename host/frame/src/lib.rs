@@ -49,7 +49,7 @@ pub use reader::Frame;
 pub use sandpress_core::vlmeta::{PluginRecord, checksums, plugins};
 pub use source::ReadAt;
 pub use summary::{ChunkForm, ChunkRun, FrameSummary};
-pub use writer::{FrameStats, FrameWriter, TEMP_SUFFIX, temp_beside, temp_prefix};
+pub use writer::{FrameStats, FrameWriter, TEMP_SUFFIX, temp_beside, temp_prefix, unlink_existing};
 
 #[cfg(test)]
 mod array_tests;

