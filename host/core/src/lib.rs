@@ -19,6 +19,8 @@ pub mod plugin;
 pub mod registry;
 pub mod schunk;
 pub mod spec;
+#[cfg(any(test, feature = "test-plugins"))]
+pub mod test_plugins;
 pub mod vlmeta;
 
 pub use error::{Error, Result};

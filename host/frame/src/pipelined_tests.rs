@@ -5,7 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::*;
-use sandpress_core::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
+use sandpress_core::plugin::{BlockInfo, PluginError, PluginKind, PluginMeta};
+use sandpress_core::test_plugins::FnCodec;
 use sandpress_core::{CParams, DParams, Error, Registry, Result};
 
 const CHUNK: usize = 4096;
@@ -242,41 +243,6 @@ fn a_short_chunk_ends_the_stream() {
     assert_eq!(w.nbytes(), 2 * CHUNK as u64 + 100);
 }
 
-/// A codec that copies its input, refusing any block of chunk `bad`.
-struct FailsOn(PluginMeta, u64);
-
-impl CodecPlugin for FailsOn {
-    fn meta(&self) -> &PluginMeta {
-        &self.0
-    }
-    fn encode(
-        &self,
-        input: &[u8],
-        _: u8,
-        info: &BlockInfo,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, PluginError> {
-        if info.chunk_index == self.1 {
-            return Err(PluginError::Refused {
-                message: format!("chunk {}", self.1),
-            });
-        }
-        out.clear();
-        out.extend_from_slice(&input[..input.len() / 2]);
-        Ok(false)
-    }
-    fn decode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut [u8],
-    ) -> Result<(), PluginError> {
-        out.copy_from_slice(input);
-        Ok(())
-    }
-}
-
 fn failing_registry(bad: u64) -> Registry {
     let mut r = Registry::new();
     let meta = PluginMeta {
@@ -286,7 +252,24 @@ fn failing_registry(bad: u64) -> Registry {
         version: "1".into(),
         sha256: [0; 32],
     };
-    r.register_codec(Arc::new(FailsOn(meta, bad))).unwrap();
+    // Keeps the first half of each block (then declines: stored raw),
+    // refusing any block of chunk `bad`.
+    let encode = move |input: &[u8], info: &BlockInfo, out: &mut Vec<u8>| {
+        if info.chunk_index == bad {
+            return Err(PluginError::Refused {
+                message: format!("chunk {bad}"),
+            });
+        }
+        out.clear();
+        out.extend_from_slice(&input[..input.len() / 2]);
+        Ok(false)
+    };
+    let decode = |input: &[u8], _: &BlockInfo, out: &mut [u8]| {
+        out.copy_from_slice(input);
+        Ok(())
+    };
+    let codec = FnCodec::new(meta, encode, decode);
+    r.register_codec(Arc::new(codec)).unwrap();
     r
 }
 

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use sandpress_format::ids;
 
 use super::{ArrayError, Layout, NdArray, SliceError, SliceStats};
-use crate::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
+use crate::plugin::{BlockInfo, PluginError, PluginKind, PluginMeta};
+use crate::test_plugins::FnCodec;
 use crate::{CParams, DParams, FilterChain, Registry, SplitMode};
 
 fn f64s(n: u64) -> Vec<u8> {
@@ -39,23 +40,16 @@ fn reference(data: &[u8], shape: &[u64], itemsize: usize, slice: &[Range<u64>]) 
     out
 }
 
-/// LZ4 as a user codec, counting its decode calls.
-struct Counting {
-    meta: PluginMeta,
-    decodes: AtomicUsize,
-}
-
-impl CodecPlugin for Counting {
-    fn meta(&self) -> &PluginMeta {
-        &self.meta
-    }
-    fn encode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, PluginError> {
+/// LZ4 as a user codec, counting its decode calls in `decodes`.
+fn counting_lz4(decodes: Arc<AtomicUsize>) -> FnCodec {
+    let meta = PluginMeta {
+        id: 200,
+        kind: PluginKind::Codec,
+        name: "counting-lz4".into(),
+        version: "1".into(),
+        sha256: [0; 32],
+    };
+    let encode = |input: &[u8], _: &BlockInfo, out: &mut Vec<u8>| {
         out.resize(input.len() + input.len() / 255 + 16, 0);
         let n = crate::codecs::compress_into(ids::LZ4, 5, input, out)
             .map_err(|message| PluginError::Refused { message })?;
@@ -66,32 +60,19 @@ impl CodecPlugin for Counting {
             }
             None => Ok(false),
         }
-    }
-    fn decode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut [u8],
-    ) -> Result<(), PluginError> {
-        self.decodes.fetch_add(1, Ordering::SeqCst);
+    };
+    let decode = move |input: &[u8], _: &BlockInfo, out: &mut [u8]| {
+        decodes.fetch_add(1, Ordering::SeqCst);
         crate::codecs::decompress(ids::LZ4, input, out)
             .map_err(|message| PluginError::Refused { message })
-    }
+    };
+    FnCodec::new(meta, encode, decode)
 }
 
 #[test]
 fn a_slice_decodes_only_the_blocks_it_touches() {
-    let codec = Arc::new(Counting {
-        meta: PluginMeta {
-            id: 200,
-            kind: PluginKind::Codec,
-            name: "counting-lz4".into(),
-            version: "1".into(),
-            sha256: [0; 32],
-        },
-        decodes: AtomicUsize::new(0),
-    });
+    let decodes = Arc::new(AtomicUsize::new(0));
+    let codec = Arc::new(counting_lz4(decodes.clone()));
     let mut reg = Registry::new();
     reg.register_codec(codec.clone()).unwrap();
     let cp = CParams {
@@ -139,13 +120,13 @@ fn a_slice_decodes_only_the_blocks_it_touches() {
         ),
     ];
     for (slice, want) in cases {
-        codec.decodes.store(0, Ordering::SeqCst);
+        decodes.store(0, Ordering::SeqCst);
         let mut out = vec![0; Layout::slice_shape(slice).iter().product::<u64>() as usize * 8];
         let stats = a.slice_into(slice, &mut out).unwrap();
         assert_eq!(out, reference(&data, &[30, 40], 8, slice), "{slice:?}");
         assert_eq!(stats, want, "{slice:?}");
         assert_eq!(
-            codec.decodes.load(Ordering::SeqCst) as u64,
+            decodes.load(Ordering::SeqCst) as u64,
             want.blocks,
             "{slice:?}"
         );

@@ -7,7 +7,8 @@ use sandpress_format::ids;
 use sandpress_test_support::u32_le_bytes;
 
 use super::SChunk;
-use crate::plugin::{BlockInfo, CodecPlugin, PluginError, PluginKind, PluginMeta};
+use crate::plugin::{BlockInfo, PluginError, PluginKind, PluginMeta};
+use crate::test_plugins::FnCodec;
 use crate::{CParams, DParams, Error, FilterChain, Registry};
 
 fn schunk(chunk_items: usize) -> SChunk {
@@ -18,32 +19,17 @@ fn schunk(chunk_items: usize) -> SChunk {
     SChunk::new(chunk_items * 4, cp, DParams::default(), Registry::new()).unwrap()
 }
 
-/// A codec that stores blocks reversed, and fails on a block starting with 0xEE.
-struct Reverse(PluginMeta);
-
-impl Reverse {
-    fn new(id: u8) -> Arc<Self> {
-        Arc::new(Reverse(PluginMeta {
-            id,
-            kind: PluginKind::Codec,
-            name: format!("reverse{id}"),
-            version: "1".into(),
-            sha256: [0; 32],
-        }))
-    }
-}
-
-impl CodecPlugin for Reverse {
-    fn meta(&self) -> &PluginMeta {
-        &self.0
-    }
-    fn encode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, PluginError> {
+/// A codec that stores blocks reversed (then declines: they are stored
+/// raw), and fails on a block starting with 0xEE.
+fn reverse(id: u8) -> Arc<FnCodec> {
+    let meta = PluginMeta {
+        id,
+        kind: PluginKind::Codec,
+        name: format!("reverse{id}"),
+        version: "1".into(),
+        sha256: [0; 32],
+    };
+    let encode = |input: &[u8], _: &BlockInfo, out: &mut Vec<u8>| {
         if input.first() == Some(&0xEE) {
             return Err(PluginError::Refused {
                 message: "no".into(),
@@ -52,17 +38,12 @@ impl CodecPlugin for Reverse {
         out.clear();
         out.extend(input.iter().rev().take(input.len() - 1));
         Ok(false)
-    }
-    fn decode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut [u8],
-    ) -> Result<(), PluginError> {
+    };
+    let decode = |input: &[u8], _: &BlockInfo, out: &mut [u8]| {
         out.copy_from_slice(input);
         Ok(())
-    }
+    };
+    Arc::new(FnCodec::new(meta, encode, decode))
 }
 
 #[test]
@@ -163,7 +144,7 @@ fn chunk_edits() {
 #[test]
 fn codec_can_change_between_appends() {
     let mut sc = schunk(1000);
-    sc.registry_mut().register_codec(Reverse::new(170)).unwrap();
+    sc.registry_mut().register_codec(reverse(170)).unwrap();
     sc.append(&u32_le_bytes(0..1000)).unwrap();
     let cp = CParams {
         codec: ids::LZ4,
@@ -190,7 +171,7 @@ fn codec_can_change_between_appends() {
 #[test]
 fn failed_operations_leave_the_schunk_as_it_was() {
     let mut sc = schunk(100);
-    sc.registry_mut().register_codec(Reverse::new(170)).unwrap();
+    sc.registry_mut().register_codec(reverse(170)).unwrap();
     let cp = CParams {
         codec: 170,
         typesize: 4,
@@ -234,12 +215,12 @@ fn failed_operations_leave_the_schunk_as_it_was() {
 fn registry_refusals() {
     let mut r = Registry::new();
     assert!(matches!(
-        r.register_codec(Reverse::new(100)),
+        r.register_codec(reverse(100)),
         Err(crate::registry::RegistryError::IdOutOfRange { id: 100, .. })
     ));
-    r.register_codec(Reverse::new(200)).unwrap();
+    r.register_codec(reverse(200)).unwrap();
     assert!(matches!(
-        r.register_codec(Reverse::new(200)),
+        r.register_codec(reverse(200)),
         Err(crate::registry::RegistryError::IdTaken { id: 200, .. })
     ));
 }

@@ -11,6 +11,7 @@ use crate::pipeline::{compress_chunk, decompress_chunk};
 use crate::plugin::{
     BlockInfo, CodecPlugin, FilterPlugin, PluginError, PluginKind, PluginMeta, Stopped,
 };
+use crate::test_plugins::FnCodec;
 use crate::{CParams, DParams, Error, FilterChain, Registry};
 
 const ID: u8 = 200;
@@ -33,24 +34,13 @@ thread_local! {
 
 /// A codec that "compresses" a block to 4 bytes by keeping it, and
 /// "decodes" by answering what it kept: right only where it encoded.
-struct StashCodec(PluginMeta);
-
-impl CodecPlugin for StashCodec {
-    fn meta(&self) -> &PluginMeta {
-        &self.0
-    }
-    fn encode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, PluginError> {
+fn stash_codec() -> FnCodec {
+    let encode = |input: &[u8], _: &BlockInfo, out: &mut Vec<u8>| {
         STASH.with(|s| *s.borrow_mut() = input.to_vec());
         *out = (input.len() as u32).to_le_bytes().to_vec();
         Ok(true)
-    }
-    fn decode(&self, _: &[u8], _: u8, _: &BlockInfo, out: &mut [u8]) -> Result<(), PluginError> {
+    };
+    let decode = |_: &[u8], _: &BlockInfo, out: &mut [u8]| {
         STASH.with(|s| {
             let s = s.borrow();
             if s.len() != out.len() {
@@ -63,7 +53,8 @@ impl CodecPlugin for StashCodec {
             out.copy_from_slice(&s);
             Ok(())
         })
-    }
+    };
+    FnCodec::new(meta(PluginKind::Codec), encode, decode)
 }
 
 /// A filter whose backward answers the input its forward last saw.
@@ -105,21 +96,11 @@ struct Watched {
     drift_after: Option<u32>,
 }
 
-struct WatchedCodec(PluginMeta, Arc<Watched>);
-
-impl CodecPlugin for WatchedCodec {
-    fn meta(&self) -> &PluginMeta {
-        &self.0
-    }
-    fn encode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, PluginError> {
-        self.1
-            .encoders
+/// The honest codec, watched by `watched`.
+fn watched_codec(watched: Arc<Watched>) -> FnCodec {
+    let w = watched.clone();
+    let encode = move |input: &[u8], _: &BlockInfo, out: &mut Vec<u8>| {
+        w.encoders
             .lock()
             .unwrap()
             .insert(std::thread::current().id());
@@ -128,28 +109,23 @@ impl CodecPlugin for WatchedCodec {
         }
         *out = input.iter().step_by(2).copied().collect();
         Ok(true)
-    }
-    fn decode(
-        &self,
-        input: &[u8],
-        _: u8,
-        _: &BlockInfo,
-        out: &mut [u8],
-    ) -> Result<(), PluginError> {
-        self.1
+    };
+    let decode = move |input: &[u8], _: &BlockInfo, out: &mut [u8]| {
+        watched
             .decoders
             .lock()
             .unwrap()
             .insert(std::thread::current().id());
-        let n = self.1.calls.fetch_add(1, Ordering::Relaxed);
+        let n = watched.calls.fetch_add(1, Ordering::Relaxed);
         for (pair, &b) in out.chunks_mut(2).zip(input) {
             pair.fill(b);
         }
-        if self.1.drift_after.is_some_and(|k| n >= k) {
+        if watched.drift_after.is_some_and(|k| n >= k) {
             out[0] = out[0].wrapping_add(1);
         }
         Ok(())
-    }
+    };
+    FnCodec::new(meta(PluginKind::Codec), encode, decode)
 }
 
 /// Pairs of equal bytes, not a run.
@@ -177,7 +153,7 @@ fn codec_registry(codec: impl CodecPlugin + 'static) -> Registry {
 #[test]
 fn a_codec_that_decodes_from_its_stash_is_caught() {
     for nthreads in [1, 2] {
-        let r = codec_registry(StashCodec(meta(PluginKind::Codec)));
+        let r = codec_registry(stash_codec());
         let err = compress_chunk(
             &pairs(8192),
             &cparams(ID, FilterChain::new(), nthreads),
@@ -203,7 +179,7 @@ fn a_codec_that_decodes_from_its_stash_is_caught() {
 
 #[test]
 fn without_verify_the_stash_codec_goes_unnoticed() {
-    let r = codec_registry(StashCodec(meta(PluginKind::Codec)));
+    let r = codec_registry(stash_codec());
     let cp = CParams {
         verify: false,
         ..cparams(ID, FilterChain::new(), 1)
@@ -238,7 +214,7 @@ fn a_filter_whose_backward_answers_its_stash_is_caught() {
 fn verify_decodes_on_threads_that_never_encode() {
     for nthreads in [1, 2] {
         let watched = Arc::new(Watched::default());
-        let r = codec_registry(WatchedCodec(meta(PluginKind::Codec), watched.clone()));
+        let r = codec_registry(watched_codec(watched.clone()));
         let data = pairs(64 << 10);
         let chunk =
             compress_chunk(&data, &cparams(ID, FilterChain::new(), nthreads), &r, 0).unwrap();
@@ -261,7 +237,7 @@ fn a_decoder_that_drifts_with_its_call_count_is_caught_at_the_block() {
         drift_after: Some(3),
         ..Watched::default()
     });
-    let r = codec_registry(WatchedCodec(meta(PluginKind::Codec), watched));
+    let r = codec_registry(watched_codec(watched));
     let err = compress_chunk(&pairs(8192), &cparams(ID, FilterChain::new(), 1), &r, 2)
         .expect_err("caught");
     assert!(
