@@ -369,3 +369,23 @@ fn a_replaced_output_is_a_new_file() {
     }
     assert_eq!(std::fs::read(&back).unwrap(), data);
 }
+
+/// A codec that stores every case raw (the identity codec never makes a
+/// block smaller) fails `plugin check`: its decode was never exercised.
+#[test]
+fn plugin_check_fails_a_codec_whose_decode_never_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("identity.wasm");
+    std::fs::write(&plugin, crate::common::guest("identity_codec.wat")).unwrap();
+    let (code, out, err) = run(&["plugin", "check", path_arg(&plugin), "--time-ms", "1"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("1048576 bytes, typesize 4, random: stored raw (no smaller), every pattern"),
+        "{out}"
+    );
+    assert_eq!(
+        err,
+        "sandpress: the codec stored every case raw (patterns: walk, repeated value, \
+         arithmetic run, start, step, step, random): its decode was never exercised\n"
+    );
+}

@@ -176,7 +176,7 @@ fn check_cmd(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         bail!("{failed} of {} cases failed", report.cases.len());
     }
     let decoded = report.decoded();
-    if decoded == 0 && m.kind == sandpress_core::plugin::PluginKind::Codec {
+    if report.decode_never_ran() {
         bail!(
             "the codec stored every case raw (patterns: {}): its decode was never exercised",
             check::Pattern::ALL.map(check::Pattern::name).join(", ")

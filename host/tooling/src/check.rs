@@ -114,6 +114,13 @@ impl Report {
     pub fn decoded(&self) -> usize {
         self.cases.iter().filter(|c| c.decoded).count()
     }
+
+    /// Whether the plugin is a codec that stored every case raw, so that
+    /// its decode never ran: a check that proves nothing about decoding,
+    /// which `plugin check` counts as a failure.
+    pub fn decode_never_ran(&self) -> bool {
+        self.meta.kind == PluginKind::Codec && self.decoded() == 0
+    }
 }
 
 /// Data a case runs on. A codec may decline data it does not fit (the
