@@ -73,6 +73,38 @@ fn sigterm_and_sigint_leave_no_temporary_file() {
     }
 }
 
+/// `decompress -` copies stdin to a temporary file first (a frame's index
+/// is at its end): SIGTERM removes that one too.
+#[cfg(unix)]
+#[test]
+fn sigterm_removes_decompress_s_copy_of_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["decompress", "-", "-o", "-"])
+        .env("TMPDIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&vec![1u8; 1 << 20]).unwrap();
+    stdin.flush().unwrap();
+    let start = Instant::now();
+    while temp_files(dir.path()).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no temporary file appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, "-TERM");
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(temp_files(dir.path()), Vec::<PathBuf>::new());
+}
+
 /// A `kill -9` leaves its temporary file; the next run in that directory
 /// removes it (its pid is gone), and keeps those of live processes.
 #[cfg(target_os = "linux")]

@@ -57,7 +57,7 @@ fn derive_output(input: &Path) -> Result<PathBuf> {
 /// (the index is at the end of a frame).
 fn open(path: &Path) -> Result<(Frame, Option<tempfile::NamedTempFile>)> {
     if io::is_dash(path) {
-        let mut tmp = tempfile::NamedTempFile::new().context("creating a temporary file")?;
+        let mut tmp = io::temp_file()?;
         std::io::copy(&mut std::io::stdin().lock(), tmp.as_file_mut()).context("reading stdin")?;
         let f = Frame::open(tmp.path()).context("reading the frame from stdin")?;
         return Ok((f, Some(tmp)));

@@ -317,6 +317,18 @@ fn new_file_permissions(path: &Path) -> Result<std::fs::Permissions> {
     Ok(std::fs::metadata(path)?.permissions())
 }
 
+/// A temporary file in the system's temporary directory, named as this
+/// process's (`.sandpress-PID-XXXXXX.tmp`), so that an interrupted command
+/// removes it ([`super::temp`]); removed when dropped.
+pub fn temp_file() -> Result<NamedTempFile> {
+    let dir = std::env::temp_dir();
+    tempfile::Builder::new()
+        .prefix(&sandpress_frame::temp_prefix())
+        .suffix(sandpress_frame::TEMP_SUFFIX)
+        .tempfile_in(&dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))
+}
+
 /// Copies a finished temporary file to stdout.
 pub fn copy_to_stdout(mut f: File) -> Result<()> {
     let mut out = io::stdout().lock();
