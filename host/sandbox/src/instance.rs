@@ -189,15 +189,21 @@ impl<W: World> Runner<W> {
         );
         store.limiter(|state| &mut state.limiter);
         if let Some(hook) = &self.long_call {
-            // The deadline counted tick by tick, the hook run at each.
+            // The deadline counted tick by tick, the hook run at each but
+            // the call's first: a call shorter than a tick (ticks are at
+            // least a tick apart) crosses at most one and is never held.
             let hook = hook.clone();
+            let full = self.ticks;
             store.epoch_deadline_callback(move |mut ctx| {
                 let left = &mut ctx.data_mut().ticks_left;
+                let first = *left == full;
                 *left = left.saturating_sub(1);
                 if *left == 0 {
                     return Ok(UpdateDeadline::Interrupt);
                 }
-                hook();
+                if !first {
+                    hook();
+                }
                 Ok(UpdateDeadline::Continue(1))
             });
         }
