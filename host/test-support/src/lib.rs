@@ -76,8 +76,9 @@ fn decide(what: &str, available: bool, require_all: bool, stderr: &mut dyn Write
 /// `$available` is false, after [`needs`] has printed the skip line (or
 /// panicked under `SANDPRESS_REQUIRE_ALL=1`).
 ///
-/// ```
+/// ```no_run
 /// # fn clang() -> Option<std::path::PathBuf> { None }
+/// // Not run: under SANDPRESS_REQUIRE_ALL=1 the missing tool is a failure.
 /// fn builds_the_c_examples() {
 ///     sandpress_test_support::require!("clang-19", clang().is_some());
 ///     unreachable!("not reached without clang-19");
