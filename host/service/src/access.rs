@@ -18,9 +18,10 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::HeaderValue;
+use axum::http::Uri;
 use futures::StreamExt;
-use sandpress_core::FilterChain;
-use sandpress_core::spec::Codec;
+
+use crate::params::CompressQuery;
 
 tokio::task_local! {
     /// The id of the request whose handler runs on this task.
@@ -62,32 +63,16 @@ pub fn current_request_id() -> Option<Arc<str>> {
     REQUEST_ID.try_with(Arc::clone).ok()
 }
 
-/// The plugin ids (160-255) a query string names as `codec=` or
-/// `filters=`, comma-separated; read with core's grammar.
-pub fn plugins_named(query: Option<&str>) -> String {
-    let mut ids = Vec::new();
-    for pair in query.unwrap_or_default().split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = value.replace("%2C", ",").replace("%2c", ",");
-        match key {
-            "codec" => ids.extend(
-                value
-                    .parse::<Codec>()
-                    .ok()
-                    .filter(Codec::is_plugin)
-                    .map(|c| c.id),
-            ),
-            "filters" => ids.extend(
-                FilterChain::parse_filters(&value)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|f| f.is_plugin())
-                    .map(|f| f.id),
-            ),
-            _ => {}
-        }
-    }
-    ids.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+/// The plugin ids (160-255) the request's query names as `codec=` or
+/// `filters=` (read as the compression query reads them), comma-separated.
+pub fn plugins_named(uri: &Uri) -> String {
+    axum::extract::Query::<CompressQuery>::try_from_uri(uri)
+        .map(|q| q.0.plugin_ids())
+        .unwrap_or_default()
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One request's access-log record, written when dropped: once the answer's
@@ -174,11 +159,12 @@ mod tests {
 
     #[test]
     fn the_plugins_a_query_names_are_listed() {
+        let named = |uri: &str| plugins_named(&uri.parse().unwrap());
         assert_eq!(
-            plugins_named(Some("codec=184&filters=shuffle%2C160:2&typesize=4")),
+            named("/v1/compress?codec=184&filters=shuffle%2C160%3A2&typesize=4"),
             "184,160"
         );
-        assert_eq!(plugins_named(Some("codec=zstd")), "");
-        assert_eq!(plugins_named(None), "");
+        assert_eq!(named("/v1/compress?codec=zstd"), "");
+        assert_eq!(named("/v1/frames"), "");
     }
 }

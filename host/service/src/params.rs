@@ -2,7 +2,7 @@
 //! `PUT /v1/frames/{name}`, from the query string.
 
 use sandpress_core::params::DEFAULT_CHUNKSIZE;
-use sandpress_core::spec::{Codec, Filter};
+use sandpress_core::spec::Codec;
 use sandpress_core::{CParams, FilterChain, Registry, SplitMode};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -124,15 +124,26 @@ impl CompressQuery {
         Ok((cp, chunksize))
     }
 
-    /// Whether it names a plugin by id (160-255) as its codec or a filter
-    /// (then the tenant's plugins are synced with the store first).
-    pub fn names_a_plugin(&self) -> bool {
+    /// The plugin ids (160-255) it names as its codec or filters, in that
+    /// order; what does not parse names none.
+    pub fn plugin_ids(&self) -> Vec<u8> {
         let codec = self.codec.as_deref().and_then(|c| c.parse::<Codec>().ok());
         let filters = self
             .filters
             .as_deref()
-            .and_then(|f| FilterChain::parse_filters(f).ok());
-        codec.is_some_and(|c| c.is_plugin())
-            || filters.is_some_and(|fs| fs.iter().any(Filter::is_plugin))
+            .and_then(|f| FilterChain::parse_filters(f).ok())
+            .unwrap_or_default();
+        codec
+            .filter(Codec::is_plugin)
+            .map(|c| c.id)
+            .into_iter()
+            .chain(filters.iter().filter(|f| f.is_plugin()).map(|f| f.id))
+            .collect()
+    }
+
+    /// Whether it names a plugin by id (160-255) as its codec or a filter
+    /// (then the tenant's plugins are synced with the store first).
+    pub fn names_a_plugin(&self) -> bool {
+        !self.plugin_ids().is_empty()
     }
 }

@@ -95,16 +95,7 @@ fn write_layout(out: &mut dyn Write, path: &Path, s: &FrameSummary) -> Result<()
 /// The N-d array a `b2nd` metalayer describes: shape, chunk and block
 /// shapes, dtype; a metalayer that does not read is shown, not fatal.
 fn write_array(out: &mut dyn Write, frame: &Frame) -> Result<()> {
-    let tuple = |v: &[u64]| match v {
-        [one] => format!("({one},)"),
-        dims => format!(
-            "({})",
-            dims.iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
+    let tuple = super::npy::python_tuple;
     match frame.array_layout() {
         Ok(None) => {}
         Ok(Some((meta, layout))) => writeln!(

@@ -86,16 +86,7 @@ impl NpyHeader {
         } else {
             format!("'{}'", self.descr)
         };
-        let shape = match self.shape.as_slice() {
-            [one] => format!("({one},)"),
-            dims => format!(
-                "({})",
-                dims.iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let shape = python_tuple(&self.shape);
         let fortran = if self.fortran_order { "True" } else { "False" };
         let dict = format!("{{'descr': {descr}, 'fortran_order': {fortran}, 'shape': {shape}, }}");
         let v1 = dict.len() + 1 + 10 <= usize::from(u16::MAX);
@@ -170,6 +161,20 @@ impl NpyHeader {
 
 /// Parses numpy's header dict: `{'descr': '<i4', 'fortran_order': False,
 /// 'shape': (3, 4), }`.
+/// `dims` as Python writes a tuple of them: `(3,)`, `(30, 40)`, `()`.
+pub fn python_tuple(dims: &[u64]) -> String {
+    match dims {
+        [one] => format!("({one},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 fn parse_dict(text: &str) -> Result<NpyHeader> {
     let t = text.trim();
     let field = |key: &str| -> Result<&str> {

@@ -141,7 +141,7 @@ async fn track(State(app): State<App>, req: Request, next: Next) -> Response {
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().to_string();
     let id = access::request_id(req.headers().get(access::HEADER));
-    let plugins = access::plugins_named(req.uri().query());
+    let plugins = access::plugins_named(req.uri());
     let bytes_in = Arc::new(AtomicU64::new(0));
     let mut req = req.map(|body| access::count_in(body, bytes_in.clone()));
     let named = TenantName::default();
